@@ -1,0 +1,25 @@
+{
+    "name": "CRM Pipeline",
+    "summary": "Sales department CRM on the ERP's own records: roles, lead pool, deals, clients",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "license": "LGPL-3",
+    "author": "CRM for Odoo contributors",
+    "website": "https://github.com/crm-for-odoo/crm",
+    "depends": [
+        "crm",
+        "sale_crm",
+        "sale_stock",
+        "account",
+        "phone_validation",
+        "utm",
+        "calendar",
+    ],
+    "external_dependencies": {"python": ["phonenumbers"]},
+    "data": [
+        "security/crm_pipeline_groups.xml",
+        "security/ir.model.access.csv",
+    ],
+    "installable": True,
+    "application": False,
+}
