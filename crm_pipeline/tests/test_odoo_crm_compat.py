@@ -30,12 +30,14 @@ def _compat_classes():
                     continue
                 if not any(attr.startswith("test") for attr in dir(cls)):
                     continue
-                yield addon, name, cls
+                yield f"{addon}_{info.name}_{name}", cls
 
 
-for _addon, _name, _cls in _compat_classes():
+# Class names repeat across Odoo's test modules (two TestCRMLead, two TestUi):
+# the addon and module go into the new name so none hides another.
+for _qualname, _cls in _compat_classes():
     _compat = type(
-        f"{_name}_{_addon}_with_crm_pipeline",
+        _qualname,
         (_cls,),
         {"allow_inherited_tests_method": True, "__module__": __name__},
     )
