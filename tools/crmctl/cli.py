@@ -10,7 +10,7 @@ import time
 import urllib.request
 import xml.etree.ElementTree as ET
 
-from . import checklog, env, i18n, pg
+from . import checklog, env, i18n, pg, readme
 from .util import CrmctlError, Step, run, say, warn
 
 DB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,62}$")
@@ -272,6 +272,11 @@ def _run_linters(odoo):
     for name, cmd in checks.items():
         with Step(f"Lint: {name}"):
             results[name] = run(cmd, cwd=env.REPO, check=False) == 0
+    with Step("Lint: README.rst generated from readme/"):
+        stale = [a for a in env.ADDONS if not readme.is_fresh(os.path.join(env.REPO, a))]
+        if stale:
+            warn(f"README.rst out of date in {', '.join(stale)}: run `./crmctl readme`")
+        results["readme"] = not stale
     with Step("Lint: complete Russian translations"):
         problems = [p for addon in env.ADDONS for p in i18n.check_addon(os.path.join(env.REPO, addon))]
         for problem in problems:
@@ -371,6 +376,13 @@ def cmd_pot(args):
     return 0
 
 
+def cmd_readme(_args):
+    for addon in env.ADDONS:
+        readme.write(os.path.join(env.REPO, addon))
+        say(f"{addon}/README.rst written")
+    return 0
+
+
 def cmd_lint(_args):
     odoo = env.setup()
     results = _run_linters(odoo)
@@ -417,6 +429,9 @@ def build_parser():
     pot.add_argument("--db", type=_db_name, default="crmctl_i18n")
     pot.add_argument("--addons", help="comma-separated subset of our addons (default: all five)")
     pot.set_defaults(func=cmd_pot)
+
+    readme_ = sub.add_parser("readme", help="regenerate each addon's README.rst from its readme/ fragments")
+    readme_.set_defaults(func=cmd_readme)
 
     setup = sub.add_parser("setup", help="only set up the environment (Python, Odoo, PostgreSQL, Chromium)")
     setup.set_defaults(func=cmd_setup)
