@@ -23,9 +23,7 @@ def test_web_client_opens_for_a_salesperson(server, make_user):
     odoo = make_user("salesperson")
     login = odoo.env.user.login
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
-    payload = json.dumps(
-        {"jsonrpc": "2.0", "params": {"db": server["db"], "login": login, "password": login}}
-    ).encode()
+    payload = json.dumps({"jsonrpc": "2.0", "params": {"db": server["db"], "login": login, "password": login}}).encode()
     request = urllib.request.Request(
         f"{server['url']}/web/session/authenticate", data=payload, headers={"Content-Type": "application/json"}
     )
