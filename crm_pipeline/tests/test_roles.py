@@ -29,6 +29,9 @@ class TestRoles(CrmPipelineCommon):
         self.assertTrue(self.user_crm_admin.has_group("sales_team.group_sale_manager"))
         self.assertFalse(self.user_marketer.has_group("sales_team.group_sale_salesman"))
         self.assertTrue(self.env.ref("base.user_admin").has_group("crm_pipeline.group_crm_admin"))
+        # the lead pool needs Odoo's "Leads" feature for everyone in the department
+        for user in (self.user_salesperson, self.user_head, self.user_crm_admin, self.user_marketer):
+            self.assertTrue(user.has_group("crm.group_use_lead"), user.login)
 
     def test_salesperson_sees_own_and_pool(self):
         mine = self._lead(self.user_salesperson)

@@ -137,7 +137,8 @@ def cmd_demo(args):
         _install(odoo, db, env.ADDONS, odoo_demo=False, language="ru_RU")
         with Step(f"Generating the {args.size} demo dataset (deterministic, seed {args.seed})"):
             script = (
-                f"env['crm.demo.generator'].generate(size={args.size!r}, seed={args.seed})\n"
+                "env['crm.demo.generator'].with_context(crm_demo_commit=True)"
+                f".generate(size={args.size!r}, seed={args.seed})\n"
                 f"env['ir.config_parameter'].sudo().set_param({DEMO_MARKER!r}, {args.size!r})\n"
                 "env.cr.commit()\n"
             )
