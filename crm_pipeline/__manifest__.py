@@ -1,6 +1,6 @@
 {
     "name": "CRM Pipeline",
-    "summary": "Sales department CRM on the ERP's own records: roles, lead pool, deals, clients",
+    "summary": "Lead pool, deal types with stage gates, stage log and the deal card, on the ERP's own records",
     "version": "18.0.1.0.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
@@ -19,7 +19,31 @@
     "data": [
         "security/crm_pipeline_groups.xml",
         "security/ir.model.access.csv",
+        "security/crm_pipeline_security.xml",
+        "security/crm_lead_card_security.xml",
+        "data/crm_deal_type_data.xml",
+        "data/crm_contact_role_data.xml",
+        "data/mail_activity_type_data.xml",
+        "data/ir_cron_data.xml",
+        "wizard/crm_lead_qualify_views.xml",
+        "views/crm_team_views.xml",
+        "views/crm_lead_pool_views.xml",
+        "views/crm_deal_type_views.xml",
+        "views/crm_stage_views.xml",
+        "views/crm_lead_views.xml",
+        "views/crm_lead_stage_log_views.xml",
+        "views/crm_contact_role_views.xml",
+        "views/crm_lead_card_views.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "crm_pipeline/static/src/document_chain/*",
+        ],
+        "web.assets_tests": [
+            "crm_pipeline/static/tests/tours/*.js",
+        ],
+    },
+    "post_init_hook": "post_init_hook",
     "installable": True,
     "application": False,
 }
