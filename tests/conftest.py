@@ -56,7 +56,13 @@ def make_user(server, admin):
         login = f"e2e_{role}_{uuid.uuid4().hex[:8]}"
         group = admin.env.ref(f"crm_pipeline.group_crm_{role}")
         admin.env["res.users"].create(
-            {"name": f"E2E {role}", "login": login, "password": login, "groups_id": [(6, 0, [group.id])]}
+            {
+                "name": f"E2E {role}",
+                "login": login,
+                "password": login,
+                "email": f"{login}@example.com",
+                "groups_id": [(6, 0, [group.id])],
+            }
         )
         return connect(server, login, login)
 

@@ -208,6 +208,8 @@ def _wait_http(url, proc, timeout=180):
 E2E_EXPECTED_LOG = (
     r" WARNING \S+ odoo\.http: Uh-oh! Looks like you have stumbled upon some top-secret records\.",
     r" WARNING \S+ odoo\.http: You are not allowed to (access|modify|create) '[^']+' \([\w.]+\) records\.",
+    r" WARNING \S+ odoo\.http: The deal “[^”]+” cannot move to the stage “[^”]+”:",
+    r" WARNING \S+ odoo\.http: This lead has already been taken by ",
 )
 
 
