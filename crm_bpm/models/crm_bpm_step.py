@@ -10,6 +10,7 @@ class CrmBpmStep(models.Model):
     that advances by itself when its condition holds, or a notification."""
 
     _name = "crm.bpm.step"
+    _inherit = ["crm.bpm.version.part"]
     _description = "Business Process Step"
     _order = "version_id, sequence, id"
 
@@ -93,26 +94,6 @@ class CrmBpmStep(models.Model):
             self.group_id = False
         if self.assignee_kind not in ("field", "manager"):
             self.assignee_field_id = False
-
-    # ------------------------------------------------------------------
-    # Editing only in drafts
-    # ------------------------------------------------------------------
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        version_ids = {vals.get("version_id") for vals in vals_list if vals.get("version_id")}
-        self.env["crm.bpm.process.version"].browse(version_ids)._check_editable()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.version_id._check_editable()
-        if vals.get("version_id"):
-            self.env["crm.bpm.process.version"].browse(vals["version_id"])._check_editable()
-        return super().write(vals)
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_frozen_version(self):
-        self.version_id._check_editable()
 
     # ------------------------------------------------------------------
     # Validation before publishing

@@ -10,6 +10,7 @@ class CrmBpmTransition(models.Model):
     outcome (and, optionally, the record matches a condition)."""
 
     _name = "crm.bpm.transition"
+    _inherit = ["crm.bpm.version.part"]
     _description = "Business Process Transition"
     _order = "version_id, sequence, id"
 
@@ -80,26 +81,6 @@ class CrmBpmTransition(models.Model):
                         version=transition.version_id.display_name,
                     )
                 )
-
-    # ------------------------------------------------------------------
-    # Editing only in drafts
-    # ------------------------------------------------------------------
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        version_ids = {vals.get("version_id") for vals in vals_list if vals.get("version_id")}
-        self.env["crm.bpm.process.version"].browse(version_ids)._check_editable()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.version_id._check_editable()
-        if vals.get("version_id"):
-            self.env["crm.bpm.process.version"].browse(vals["version_id"])._check_editable()
-        return super().write(vals)
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_frozen_version(self):
-        self.version_id._check_editable()
 
     # ------------------------------------------------------------------
     # Validation before publishing
