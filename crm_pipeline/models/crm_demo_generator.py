@@ -387,6 +387,15 @@ class CrmDemoGenerator(models.AbstractModel):
             ("Meetings and activities", "_demo_step_activities"),
         ]
 
+    @api.model
+    def _demo_insert_step(self, steps, after, label, method):
+        """``steps`` with ``(label, method)`` placed right after the step whose
+        method is ``after`` (at the end when there is none): how inheriting
+        addons add their part in ``_demo_steps``."""
+        methods = [name for _label, name in steps]
+        index = methods.index(after) + 1 if after in methods else len(steps)
+        return [*steps[:index], (label, method), *steps[index:]]
+
     # ------------------------------------------------------------------ entry point
 
     @api.model

@@ -18,11 +18,9 @@ class CrmDemoGenerator(models.AbstractModel):
 
     @api.model
     def _demo_steps(self):
-        steps = super()._demo_steps()
-        methods = [method for _label, method in steps]
-        index = methods.index("_demo_step_leads") + 1 if "_demo_step_leads" in methods else len(steps)
-        steps.insert(index, ("Deal contacts and owner history", "_demo_step_deal_card"))
-        return steps
+        return self._demo_insert_step(
+            super()._demo_steps(), "_demo_step_leads", "Deal contacts and owner history", "_demo_step_deal_card"
+        )
 
     @api.model
     def _demo_summary_models(self):

@@ -11,11 +11,9 @@ class CrmDemoGenerator(models.AbstractModel):
 
     @api.model
     def _demo_steps(self):
-        steps = super()._demo_steps()
-        labels = [method for _label, method in steps]
-        index = labels.index("_demo_step_leads") + 1 if "_demo_step_leads" in labels else len(steps)
-        steps.insert(index, ("Deal types and stage history", "_demo_step_deal_types"))
-        return steps
+        return self._demo_insert_step(
+            super()._demo_steps(), "_demo_step_leads", "Deal types and stage history", "_demo_step_deal_types"
+        )
 
     def _demo_step_deal_types(self, ctx):
         """Give each generated deal a deal type and a stage path consistent with its dates.
