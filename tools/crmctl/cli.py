@@ -168,15 +168,21 @@ def cmd_demo(args):
 # ------------------------------------------------------------------ tests
 
 
-def _run_odoo_tests(odoo, db, tags, addons):
+def _run_odoo_tests(odoo, db, tags, addons, reuse_db=False):
     log = _log(f"test-odoo-{db}.log")
-    pg.drop_database(db)
     test_tags = ",".join(tags) if tags else ",".join("/" + a for a in addons)
+    if reuse_db and pg.database_exists(db):
+        # A developer's quick loop: upgrade our addons in the kept database
+        # (their at_install tests run again) instead of building a new one.
+        modules = ["--init=" + ",".join(addons), "--update=" + ",".join(addons)]
+    else:
+        pg.drop_database(db)
+        # Like a company's ERP: Sales, Inventory and Invoicing, then our addons.
+        modules = ["--init=" + ",".join(env.ERP_APPS + addons)]
     args = odoo.server_args() + [
         "-d",
         db,
-        # Like a company's ERP: Sales, Inventory and Invoicing, then our addons.
-        "--init=" + ",".join(env.ERP_APPS + addons),
+        *modules,
         "--test-enable",
         f"--test-tags={test_tags}",
         "--stop-after-init",
@@ -297,7 +303,7 @@ def cmd_test(args):
     db = args.db
 
     addons = args.addons.split(",") if args.addons else env.ADDONS
-    report, log = _run_odoo_tests(odoo, db, args.tags, addons)
+    report, log = _run_odoo_tests(odoo, db, args.tags, addons, reuse_db=args.reuse_db)
     passed += max(report.passed, 0)
     failed += report.failed + report.errors
     skipped += len(report.skipped)
@@ -345,7 +351,7 @@ def cmd_test(args):
                 failed += 1
                 problems.append(f"lint: {name} failed (output above)")
 
-    if not args.keep_db:
+    if not (args.keep_db or args.reuse_db):
         pg.drop_database(db)
     say(f"Total time {time.monotonic() - started:.0f}s")
     for problem in problems:
@@ -411,6 +417,11 @@ def build_parser():
     test.add_argument("--tags", action="append", help="Odoo test tags instead of all of ours (repeatable)")
     test.add_argument("--addons", help="comma-separated subset of our addons to install and test (default: all five)")
     test.add_argument("--keep-db", action="store_true", help="keep the test database afterwards")
+    test.add_argument(
+        "--reuse-db",
+        action="store_true",
+        help="upgrade the addons in an existing test database instead of building a new one (implies --keep-db)",
+    )
     test.add_argument("--no-e2e", action="store_true", help="skip the pytest end-to-end tests")
     test.add_argument("--no-lint", action="store_true", help="skip the linters")
     test.set_defaults(func=cmd_test)
