@@ -25,7 +25,8 @@ class CrmMobileCommon(TransactionCase):
         cls.user_marketer = cls._create_crm_user("mob_marketer", "crm_pipeline.group_crm_marketer")
         cls.activity_type_call = cls.env.ref("mail.mail_activity_data_call")
         cls.activity_type_todo = cls.env.ref("mail.mail_activity_data_todo")
-        cls.today = fields.Date.context_today(cls.user_salesperson)
+        # "Today" as the salesperson's own web client sees it (their time zone, not the test runner's).
+        cls.today = fields.Date.context_today(cls.env["mail.activity"].with_user(cls.user_salesperson))
 
     @classmethod
     def _create_crm_user(cls, login, groups):
