@@ -12,3 +12,10 @@ from . import test_deal_card
 from . import test_document_chain
 from . import test_deal_card_ui
 from . import test_pipeline_ui
+from . import test_timeline
+from . import test_timeline_ui
+from . import test_complaint
+from . import test_segments
+from . import test_repeat_sales
+from . import test_portrait
+from . import test_client_card_ui

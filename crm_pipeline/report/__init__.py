@@ -1,0 +1,1 @@
+from . import crm_portrait_offer_stat
