@@ -1,13 +1,49 @@
+import hashlib
+import hmac
+import json
+import math
 import secrets
+import time
+
+import requests
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 from .crm_pbx_extension import EXTENSION_RE
 
 # Bytes of randomness of a generated webhook token or signing secret
 # (secrets.token_urlsafe makes about 1.3 characters of each byte).
 TOKEN_BYTES = 32
+
+# Generic protocol (also spoken by the Asterisk AMI connector): see readme/CONFIGURE.md.
+SIGNATURE_HEADER = "x-crm-signature"
+TIMESTAMP_HEADER = "x-crm-timestamp"
+# A signed request older (or newer) than this is refused: a captured request cannot be replayed later.
+REPLAY_WINDOW_SECONDS = 300
+GENERIC_EVENTS = ("start", "answer", "end", "recording")
+END_STATES = ("answered", "missed", "busy", "failed")
+MAX_EVENTS_PER_REQUEST = 100
+MAX_ID_LENGTH = 128
+MAX_NUMBER_LENGTH = 64
+MAX_URL_LENGTH = 2048
+ORIGINATE_TIMEOUT_SECONDS = 10
+
+
+class PbxRefused(Exception):
+    """A PBX request refused before anything is written: answered with `status` and `message`.
+
+    Raised by the `_crm_telephony_verify_<kind>` translators (bad signature, replay, ...).
+    """
+
+    def __init__(self, status, message):
+        super().__init__(status, message)
+        self.status = status
+        self.message = message
+
+    def __str__(self):
+        return f"{self.status} {self.message}"
 
 
 class CrmPbx(models.Model):
@@ -90,6 +126,18 @@ class CrmPbx(models.Model):
         help="Call recordings older than this are deleted.",
     )
     extension_ids = fields.One2many("crm.pbx.extension", "pbx_id", string="Extensions")
+    team_id = fields.Many2one(
+        "crm.team",
+        string="Sales Team for New Callers",
+        check_company=True,
+        help="Unknown callers become leads in the pool of this team and are routed to its queue extension.",
+    )
+    originate_url = fields.Char(
+        string="Originate URL",
+        groups="crm_pipeline.group_crm_admin",
+        help="Generic PBX: the address Odoo posts signed click-to-call requests to.",
+    )
+    event_count = fields.Integer(compute="_compute_event_count", groups="crm_pipeline.group_crm_admin")
 
     _sql_constraints = [
         (
@@ -119,6 +167,11 @@ class CrmPbx(models.Model):
                 pbx.webhook_url = f"{pbx.get_base_url()}/crm_telephony/webhook/{pbx.webhook_token}"
             else:
                 pbx.webhook_url = False
+
+    def _compute_event_count(self):
+        counts = dict(self.env["crm.pbx.event"]._read_group([("pbx_id", "in", self.ids)], ["pbx_id"], ["__count"]))
+        for pbx in self:
+            pbx.event_count = counts.get(pbx, 0)
 
     @api.constrains("recording_retention_days")
     def _check_recording_retention_days(self):
@@ -157,3 +210,262 @@ class CrmPbx(models.Model):
                 body=_("The webhook token was regenerated: update the webhook URL on the PBX."),
             )
         return True
+
+    # ------------------------------------------------------------------
+    # Vendor translators: dispatch by kind to _crm_telephony_<op>_<kind>
+    # ------------------------------------------------------------------
+
+    def _crm_telephony_dispatch(self, op, *args):
+        self.ensure_one()
+        method = getattr(self, f"_crm_telephony_{op}_{self.kind}", None)
+        if method is None:
+            raise PbxRefused(501, f"PBX type {self.kind} does not implement {op}")
+        return method(*args)
+
+    def _crm_telephony_verify(self, req):
+        """Raise PbxRefused unless the request `req` really comes from this PBX."""
+        return self._crm_telephony_dispatch("verify", req)
+
+    def _crm_telephony_handshake(self, req):
+        """None, or (status, content_type, body) to answer a vendor's handshake request."""
+        return self._crm_telephony_dispatch("handshake", req)
+
+    def _crm_telephony_events(self, req):
+        """List of normalised event dicts carried by the request."""
+        return self._crm_telephony_dispatch("events", req)
+
+    def _crm_telephony_originate(self, extension, number):
+        """Ask the PBX to call `number` from `extension`; the vendor's answer as a dict."""
+        return self._crm_telephony_dispatch("originate", extension, number)
+
+    def action_open_events(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm_telephony.crm_pbx_event_action")
+        action["domain"] = [("pbx_id", "=", self.id)]
+        action["context"] = {"default_pbx_id": self.id}
+        return action
+
+    # ------------------------------------------------------------------
+    # Intake entry points (called by the controller as superuser, after the
+    # token identified the PBX)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _crm_telephony_from_token(self, token):
+        """The active PBX whose webhook token is ``token``, or an empty recordset."""
+        if not token or len(token) > 256:
+            return self.browse()
+        # one query for the PBX and what its translators read first
+        return self.sudo().search_fetch(
+            [("webhook_token", "=", token)], ["kind", "hmac_secret", "company_id", "name"], limit=1
+        )
+
+    def _crm_telephony_country(self):
+        """Country of the numbers the PBX sends without an international prefix."""
+        self.ensure_one()
+        return self.company_id.country_id or self.env.company.country_id
+
+    def _crm_telephony_route(self, number):
+        """Which extension should take a call from ``number`` on this PBX.
+
+        The responsible manager of the identified client (or of its open lead) when they have an
+        active extension here; otherwise the queue of the client's (or the PBX's) sales team, then
+        the PBX's default queue. Returns the JSON-ready dict of the routing endpoint.
+        """
+        self.ensure_one()
+        found = self.env["crm.call"]._crm_identify_caller(number, pbx=self)
+        user = found["user"]
+        client = found["partner"].commercial_partner_id
+        if user:
+            self.env["crm.pbx.extension"].flush_model(["pbx_id", "user_id", "extension", "active"])
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                SELECT e.extension
+                  FROM crm_pbx_extension e
+                  JOIN res_users u ON u.id = e.user_id
+                 WHERE e.pbx_id = %s AND e.user_id = %s AND e.active AND u.active
+                 LIMIT 1
+                """,
+                    self.id,
+                    user.id,
+                )
+            )
+            if rows:
+                return {
+                    "extension": rows[0][0],
+                    "user_id": user.id,
+                    "partner_id": client.id or None,
+                    "reason": "responsible",
+                }
+        team = found["team"] or self.team_id
+        extension = (team.sudo().phone_queue_extension if team else False) or self.default_queue_extension or ""
+        return {
+            "extension": extension,
+            "user_id": None,
+            "partner_id": client.id or None,
+            "reason": "queue",
+        }
+
+    # ------------------------------------------------------------------
+    # Generic signed JSON protocol (kind "generic"; "asterisk_ami" is the
+    # same protocol, spoken by the AMI connector on the Asterisk side)
+    # ------------------------------------------------------------------
+
+    def _crm_telephony_signature(self, timestamp, payload):
+        """Hex HMAC-SHA256 of ``<timestamp>.<payload>`` with this PBX's signing secret."""
+        self.ensure_one()
+        secret = (self.sudo().hmac_secret or "").encode()
+        if isinstance(timestamp, str):
+            timestamp = timestamp.encode()
+        return hmac.new(secret, timestamp + b"." + payload, hashlib.sha256).hexdigest()
+
+    @api.model
+    def _crm_telephony_signed_payload(self, req):
+        """What the signature covers: the body of a POST, the raw query string of a GET."""
+        if req.get("method") == "GET":
+            return req.get("query_string") or b""
+        return req.get("body") or b""
+
+    def _crm_telephony_verify_generic(self, req):
+        self.ensure_one()
+        headers = req.get("headers") or {}
+        timestamp = (headers.get(TIMESTAMP_HEADER) or "").strip()
+        signature = (headers.get(SIGNATURE_HEADER) or "").strip().lower()
+        if not timestamp or not signature:
+            raise PbxRefused(401, "unsigned request")
+        if not self.sudo().hmac_secret:
+            raise PbxRefused(403, "no signing secret configured")
+        expected = self._crm_telephony_signature(timestamp, self._crm_telephony_signed_payload(req))
+        if not hmac.compare_digest(expected, signature):
+            raise PbxRefused(403, "invalid signature")
+        try:
+            sent_at = float(timestamp)
+        except ValueError:
+            raise PbxRefused(401, "invalid timestamp") from None
+        if not math.isfinite(sent_at) or abs(time.time() - sent_at) > REPLAY_WINDOW_SECONDS:
+            raise PbxRefused(401, "timestamp outside the replay window")
+
+    def _crm_telephony_handshake_generic(self, req):
+        return None
+
+    def _crm_telephony_events_generic(self, req):
+        """Normalised events of a generic request body: one JSON object, a list of them, or
+        ``{"events": [...]}``. Anything malformed refuses the whole request (400)."""
+        self.ensure_one()
+        try:
+            data = json.loads(req.get("body") or b"")
+        except (ValueError, UnicodeDecodeError):
+            raise PbxRefused(400, "malformed JSON") from None
+        if isinstance(data, dict) and isinstance(data.get("events"), list):
+            data = data["events"]
+        items = data if isinstance(data, list) else [data]
+        if not items or len(items) > MAX_EVENTS_PER_REQUEST:
+            raise PbxRefused(400, f"expected 1 to {MAX_EVENTS_PER_REQUEST} events")
+        return [self._crm_telephony_generic_event(item) for item in items]
+
+    @api.model
+    def _crm_telephony_generic_event(self, item):
+        if not isinstance(item, dict):
+            raise PbxRefused(400, "an event must be a JSON object")
+
+        def text(key, max_length, required=False):
+            value = item.get(key)
+            if value is None or value == "":
+                if required:
+                    raise PbxRefused(400, f"missing {key}")
+                return ""
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                raise PbxRefused(400, f"{key} must be a string")
+            value = str(value).strip()
+            if len(value) > max_length:
+                raise PbxRefused(400, f"{key} is too long")
+            return value
+
+        event = text("event", 32, required=True)
+        if event not in GENERIC_EVENTS:
+            raise PbxRefused(400, f"unknown event {event!r}")
+        call_id = text("call_id", MAX_ID_LENGTH, required=True)
+        timestamp = item.get("timestamp")
+        if isinstance(timestamp, bool) or not isinstance(timestamp, int | float) or not math.isfinite(timestamp):
+            raise PbxRefused(400, "timestamp must be a number (epoch seconds)")
+        if not 0 < timestamp < 32503680000:  # year 3000
+            raise PbxRefused(400, "timestamp out of range")
+        direction = text("direction", 8) or "in"
+        if direction not in ("in", "out"):
+            raise PbxRefused(400, "direction must be 'in' or 'out'")
+        state = text("state", 16)
+        if event == "end" and state not in END_STATES:
+            raise PbxRefused(400, f"an end event needs a state among {', '.join(END_STATES)}")
+        recording_url = text("recording_url", MAX_URL_LENGTH)
+        if recording_url and not recording_url.startswith(("https://", "http://")):
+            raise PbxRefused(400, "recording_url must be an http(s) URL")
+        if event == "recording" and not recording_url:
+            raise PbxRefused(400, "a recording event needs a recording_url")
+        talk_seconds = item.get("talk_seconds")
+        if talk_seconds is not None and (
+            isinstance(talk_seconds, bool) or not isinstance(talk_seconds, int) or talk_seconds < 0
+        ):
+            raise PbxRefused(400, "talk_seconds must be a non-negative integer")
+        extension = text("extension", 32)
+        if extension and not EXTENSION_RE.fullmatch(extension):
+            raise PbxRefused(400, "extension may contain digits only")
+        external_id = text("event_id", MAX_ID_LENGTH) or f"{call_id}:{event}:{timestamp}"
+        return {
+            "external_id": external_id,
+            "call_id": call_id,
+            "event": event,
+            "direction": direction,
+            "number": text("number", MAX_NUMBER_LENGTH),
+            "extension": extension,
+            "timestamp": float(timestamp),
+            "state": state if event == "end" else "",
+            "recording_url": recording_url,
+            "talk_seconds": talk_seconds,
+        }
+
+    def _crm_telephony_originate_generic(self, extension, number):
+        """POST ``{"extension", "number", "timestamp"}`` to the originate URL, signed like the webhook."""
+        self.ensure_one()
+        url = self.sudo().originate_url
+        if not url:
+            raise UserError(_("Set the originate URL of the PBX %(pbx)s to call from Odoo.", pbx=self.display_name))
+        timestamp = str(int(time.time()))
+        body = json.dumps({"extension": extension, "number": number, "timestamp": int(timestamp)}).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Crm-Timestamp": timestamp,
+            "X-Crm-Signature": self._crm_telephony_signature(timestamp, body),
+        }
+        try:
+            response = requests.post(url, data=body, headers=headers, timeout=ORIGINATE_TIMEOUT_SECONDS)
+        except requests.RequestException as error:
+            raise UserError(
+                _("The PBX %(pbx)s could not be reached: %(error)s", pbx=self.display_name, error=error)
+            ) from error
+        if not response.ok:
+            raise UserError(
+                _(
+                    "The PBX %(pbx)s refused the call (HTTP %(status)s): %(text)s",
+                    pbx=self.display_name,
+                    status=response.status_code,
+                    text=response.text[:200],
+                )
+            )
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = {}
+        return answer if isinstance(answer, dict) else {"result": answer}
+
+    # The AMI connector running next to Asterisk speaks the generic protocol.
+    def _crm_telephony_verify_asterisk_ami(self, req):
+        return self._crm_telephony_verify_generic(req)
+
+    def _crm_telephony_handshake_asterisk_ami(self, req):
+        return self._crm_telephony_handshake_generic(req)
+
+    def _crm_telephony_events_asterisk_ami(self, req):
+        return self._crm_telephony_events_generic(req)
+
+    # Click-to-call on Asterisk goes through AMI's Originate action: crm_pbx_asterisk.py.

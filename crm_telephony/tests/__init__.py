@@ -2,3 +2,17 @@ from . import test_crm_pbx
 from . import test_crm_pbx_extension
 from . import test_crm_pbx_security
 from . import test_crm_telephony_ui
+from . import test_call_report
+from . import test_click_to_call
+from . import test_recording_access
+from . import test_campaign
+from . import test_campaign_ui
+from . import test_call_intake
+from . import test_caller_id
+from . import test_routing
+from . import test_vendor_zadarma
+from . import test_vendor_mango
+from . import test_vendor_asterisk
+from . import test_call_popup
+from . import test_telephony_ui
+from . import test_vendor_ui

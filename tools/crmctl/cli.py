@@ -10,7 +10,7 @@ import time
 import urllib.request
 import xml.etree.ElementTree as ET
 
-from . import checklog, env, i18n, pg, readme
+from . import ami, checklog, env, i18n, pg, readme
 from .util import CrmctlError, Step, run, say, warn
 
 DB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,62}$")
@@ -216,6 +216,8 @@ E2E_EXPECTED_LOG = (
     r" WARNING \S+ odoo\.http: You are not allowed to (access|modify|create) '[^']+' \([\w.]+\) records\.",
     r" WARNING \S+ odoo\.http: The deal “[^”]+” cannot move to the stage “[^”]+”:",
     r" WARNING \S+ odoo\.http: This lead has already been taken by ",
+    # crm_telephony: a refused (unsigned, forged, replayed) PBX request is worth a warning.
+    r" WARNING \S+ odoo\.addons\.crm_telephony\.controllers\.main: PBX request refused \((401|403) /crm_telephony/(webhook|route)\) ",
 )
 
 
@@ -449,6 +451,8 @@ def build_parser():
 
     setup = sub.add_parser("setup", help="only set up the environment (Python, Odoo, PostgreSQL, Chromium)")
     setup.set_defaults(func=cmd_setup)
+
+    ami.add_parser(sub)  # the Asterisk AMI connector
     return parser
 
 

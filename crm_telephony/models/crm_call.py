@@ -1,0 +1,481 @@
+"""Calls, merged from the events of the PBX, and caller identification.
+
+A call (``crm.call``) is keyed by ``(pbx_id, external_id)``. Its events (start, answer, end,
+recording) may come in any order and more than once; each is applied by
+``_crm_call_apply_event`` on the locked call row, so that the result does not depend on the
+arrival order:
+
+* ``date_start`` is the earliest time seen, ``date_answer`` the earliest answer, ``date_end`` the
+  latest end; waiting and talking seconds are computed from them;
+* the state of the latest ``end`` event is final: a late ``start`` or ``answer`` never turns an
+  ended call back into a ringing or answered one;
+* the recording link attaches whenever it arrives.
+
+The first event that gives the client's number identifies the caller (client, responsible
+manager, open deal). An incoming call of an unknown number gives a lead in the team's pool (one
+per number and day); a missed incoming call gives the responsible manager a "call back" activity.
+"""
+
+import logging
+from datetime import UTC, datetime, time, timedelta
+
+import pytz
+
+from odoo import _, api, fields, models
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+# A "start" older than this when processed (a replay, a backlog) does not pop up on screens anymore.
+RINGING_NOTIFICATION_MAX_AGE = timedelta(minutes=2)
+FINAL_STATES = ("answered", "missed", "busy", "failed")
+# Open deals returned by the identification, most relevant first.
+MAX_OPEN_LEADS = 20
+# How long processing waits for a call (or an unknown number's lead) another transaction is
+# working on, before the event fails and is retried later.
+LOCK_TIMEOUT = "10s"
+EVENTS = ("start", "answer", "end", "recording")
+
+
+def epoch_to_datetime(timestamp):
+    """Naive UTC datetime (Odoo's storage) of epoch seconds, to the second."""
+    return datetime.fromtimestamp(float(timestamp), UTC).replace(tzinfo=None, microsecond=0)
+
+
+class CrmCall(models.Model):
+    """One telephone call between the company and a client, merged from the PBX's events.
+
+    Calls come in large volumes: no mail.thread, no tracking.
+    """
+
+    _name = "crm.call"
+    _description = "Call"
+    _order = "date_start desc, id desc"
+    _check_company_auto = True
+
+    pbx_id = fields.Many2one(
+        "crm.pbx", string="PBX", required=True, index=True, ondelete="restrict", check_company=True
+    )
+    external_id = fields.Char(
+        string="PBX Call ID", required=True, help="Identifier of the call on the PBX (unique per PBX)."
+    )
+    direction = fields.Selection([("in", "Incoming"), ("out", "Outgoing")], required=True, default="in", index=True)
+    number_raw = fields.Char(string="Number", help="The client's number as the PBX sent it.")
+    number_e164 = fields.Char(string="Number (E.164)", index="btree_not_null")
+    extension = fields.Char(help="Our extension that took or made the call.")
+    partner_id = fields.Many2one("res.partner", string="Contact", index="btree_not_null", ondelete="set null")
+    commercial_partner_id = fields.Many2one(
+        "res.partner",
+        string="Client",
+        related="partner_id.commercial_partner_id",
+        store=True,
+        index="btree_not_null",
+    )
+    lead_id = fields.Many2one("crm.lead", string="Deal", index="btree_not_null", ondelete="set null")
+    user_id = fields.Many2one("res.users", string="Manager", index=True, ondelete="set null")
+    team_id = fields.Many2one("crm.team", string="Sales Team", index="btree_not_null", ondelete="set null")
+    state = fields.Selection(
+        string="Status",
+        selection=[
+            ("ringing", "Ringing"),
+            ("answered", "Answered"),
+            ("missed", "Missed"),
+            ("busy", "Busy"),
+            ("failed", "Failed"),
+        ],
+        required=True,
+        default="ringing",
+        index=True,
+    )
+    date_start = fields.Datetime(string="Started", index=True)
+    date_answer = fields.Datetime(string="Answered At")
+    date_end = fields.Datetime(string="Ended")
+    wait_seconds = fields.Integer(string="Wait (s)", help="Seconds from the first ring to the answer (or the end).")
+    talk_seconds = fields.Integer(string="Talk (s)", help="Seconds of conversation.")
+    recording_url = fields.Char(string="Recording URL")
+    recording_attachment_id = fields.Many2one("ir.attachment", string="Recording", ondelete="set null")
+    topic = fields.Char()
+    result = fields.Text()
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    event_ids = fields.One2many("crm.pbx.event", "call_id", string="PBX Events")
+
+    _sql_constraints = [
+        ("pbx_external_id_unique", "UNIQUE(pbx_id, external_id)", "A call is recorded once per PBX."),
+        ("wait_seconds_positive", "CHECK(wait_seconds >= 0)", "The waiting time cannot be negative."),
+        ("talk_seconds_positive", "CHECK(talk_seconds >= 0)", "The talking time cannot be negative."),
+    ]
+
+    @api.depends("direction", "number_raw", "number_e164", "partner_id")
+    def _compute_display_name(self):
+        directions = dict(self._fields["direction"]._description_selection(self.env))
+        for call in self:
+            who = call.partner_id.display_name or call.number_e164 or call.number_raw or ""
+            call.display_name = f"{directions.get(call.direction, '')} {who}".strip()
+
+    # ------------------------------------------------------------------
+    # Caller identification
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _crm_identify_caller(self, number, pbx=None):
+        """Who is calling from ``number``: phone keys of clients and contacts, then of open leads.
+
+        :param number: the number as dialled or received, in any notation;
+        :param pbx: the PBX the call goes through (its company and country), else the current company.
+        :return: dict with ``number_e164`` (False when the number is none), ``partner`` (the matching
+            contact, or the client), ``user`` (the client's responsible manager, else the manager of
+            the best open deal), ``team``, ``leads`` (open leads and deals of the client, or with
+            this number) and ``lead`` (the best of them). Records are bound to this environment;
+            the lookup itself is an exact match on btree-indexed keys (no ILIKE scan), in two
+            queries, and is not limited by record rules.
+        """
+        Partner, Lead = self.env["res.partner"], self.env["crm.lead"]
+        country = pbx._crm_telephony_country() if pbx else self.env.company.country_id
+        company_ids = pbx.company_id.ids if pbx else self.env.companies.ids
+        key = Partner._crm_telephony_phone_key(number, country)
+        result = {
+            "number_e164": key or False,
+            "partner": Partner,
+            "user": self.env["res.users"],
+            "team": self.env["crm.team"],
+            "leads": Lead,
+            "lead": Lead,
+        }
+        if not key:
+            return result
+        Partner.flush_model(["phone_e164", "mobile_e164", "active", "company_id", "commercial_partner_id", "user_id"])
+        Lead.flush_model(
+            ["phone_e164", "mobile_e164", "active", "probability", "partner_id", "user_id", "team_id", "type"]
+        )
+        # Clients with a responsible manager first, then the oldest client; a contact's own match.
+        partners = self.env.execute_query(
+            SQL(
+                """
+            SELECT p.id, p.commercial_partner_id, c.user_id
+              FROM res_partner p
+              JOIN res_partner c ON c.id = p.commercial_partner_id
+             WHERE (p.phone_e164 = %(key)s OR p.mobile_e164 = %(key)s)
+               AND p.active
+               AND (p.company_id IS NULL OR p.company_id = ANY(%(company_ids)s))
+               AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = p.id AND NOT u.share)
+             ORDER BY c.user_id IS NULL, p.commercial_partner_id, p.id
+             LIMIT 50
+            """,
+                key=key,
+                company_ids=company_ids,
+            )
+        )
+        open_leads = SQL(
+            "l.active AND COALESCE(l.probability, 0) < 100 AND (l.company_id IS NULL OR l.company_id = ANY(%s))",
+            company_ids,
+        )
+        if partners:
+            _partner_id, client_id, user_id = partners[0]
+            contacts = [row[0] for row in partners if row[1] == client_id]
+            partner = Partner.browse(contacts[0] if len(contacts) == 1 else client_id)
+            leads = self.env.execute_query(
+                SQL(
+                    """
+                SELECT l.id, l.user_id, l.team_id
+                  FROM crm_lead l
+                 WHERE %(open)s
+                   AND l.partner_id IN (SELECT m.id FROM res_partner m WHERE m.commercial_partner_id = %(client)s)
+                 ORDER BY l.user_id IS NOT DISTINCT FROM %(user)s DESC, l.type = 'opportunity' DESC, l.id DESC
+                 LIMIT %(limit)s
+                """,
+                    open=open_leads,
+                    client=client_id,
+                    user=user_id,
+                    limit=MAX_OPEN_LEADS,
+                )
+            )
+        else:
+            partner, user_id = Partner, None
+            leads = self.env.execute_query(
+                SQL(
+                    """
+                SELECT l.id, l.user_id, l.team_id, l.partner_id
+                  FROM crm_lead l
+                 WHERE (l.phone_e164 = %(key)s OR l.mobile_e164 = %(key)s)
+                   AND %(open)s
+                 ORDER BY l.user_id IS NULL, l.type = 'opportunity' DESC, l.id DESC
+                 LIMIT %(limit)s
+                """,
+                    key=key,
+                    open=open_leads,
+                    limit=MAX_OPEN_LEADS,
+                )
+            )
+            if leads and leads[0][3]:
+                partner = Partner.browse(leads[0][3])
+        if leads:
+            user_id = user_id or leads[0][1]
+        user = self.env["res.users"].browse(user_id)
+        # the responsible manager's team (its queue takes their calls), else the deal's
+        team = user.sudo().sale_team_id.with_env(self.env)
+        if not team and leads:
+            team = self.env["crm.team"].browse(leads[0][2])
+        result.update(
+            partner=partner,
+            user=user,
+            team=team,
+            leads=Lead.browse([row[0] for row in leads]),
+            lead=Lead.browse(leads[0][0] if leads else []),
+        )
+        return result
+
+    # ------------------------------------------------------------------
+    # Merging PBX events
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _crm_call_lock(self, pbx, event):
+        """The call of ``event`` on ``pbx``, created if needed, its row locked until the end of the
+        transaction: concurrent events of one call are applied one after the other.
+
+        Returns ``(call, created)``. An upsert, not search-then-create: two transactions seeing no
+        call at the same moment cannot both create one (the unique key decides, the loser waits
+        for the winner's row)."""
+        self.env.execute_query(SQL("SELECT set_config('lock_timeout', %s, true)", LOCK_TIMEOUT))
+        created = self.env.execute_query(
+            SQL(
+                """
+            INSERT INTO crm_call (pbx_id, external_id, company_id, direction, state,
+                                  wait_seconds, talk_seconds, create_uid, create_date, write_uid, write_date)
+            VALUES (%(pbx)s, %(external_id)s, %(company)s, %(direction)s, 'ringing', 0, 0,
+                    %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC')
+            ON CONFLICT (pbx_id, external_id) DO NOTHING
+            RETURNING id
+            """,
+                pbx=pbx.id,
+                external_id=event["call_id"],
+                company=pbx.company_id.id,
+                direction=event.get("direction") or "in",
+                uid=self.env.uid,
+            )
+        )
+        if created:
+            return self.browse(created[0][0]), True
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM crm_call WHERE pbx_id = %s AND external_id = %s FOR NO KEY UPDATE",
+                pbx.id,
+                event["call_id"],
+            )
+        )
+        call = self.browse(rows[0][0])
+        # the row may have changed since this transaction last read it
+        call.invalidate_recordset()
+        return call, False
+
+    @api.model
+    def _crm_call_extension_user(self, pbx, extension):
+        if not extension:
+            return self.env["res.users"]
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT e.user_id
+              FROM crm_pbx_extension e
+              JOIN res_users u ON u.id = e.user_id
+             WHERE e.pbx_id = %s AND e.extension = %s AND e.active AND u.active
+            """,
+                pbx.id,
+                extension,
+            )
+        )
+        return self.env["res.users"].browse(rows[0][0] if rows else [])
+
+    @api.model
+    def _crm_call_apply_event(self, pbx, event):
+        """Merge one normalised event (see ``crm.pbx._crm_telephony_events_<kind>``) into its call.
+
+        Idempotent: applying an event twice gives the same call. Returns the call."""
+        if event.get("event") not in EVENTS or not event.get("call_id") or not event.get("timestamp"):
+            raise ValueError(f"Not a call event this version can apply: {event!r}")
+        call, _created = self._crm_call_lock(pbx, event)
+        self.env["crm.pbx.extension"].flush_model()
+        old_state = call.state
+        kind = event["event"]
+        moment = epoch_to_datetime(event["timestamp"])
+        vals = {}
+
+        # who: the first event that knows the number identifies the caller
+        found = None
+        if event.get("number") and not call.number_raw:
+            found = self._crm_identify_caller(event["number"], pbx=pbx)
+            vals.update(number_raw=event["number"], number_e164=found["number_e164"])
+            if not call.partner_id and found["partner"]:
+                vals["partner_id"] = found["partner"].id
+            if not call.lead_id and found["lead"]:
+                vals["lead_id"] = found["lead"].id
+        user = self._crm_call_extension_user(pbx, event.get("extension"))
+        if event.get("extension") and (user or not call.extension):
+            vals["extension"] = event["extension"]
+        if not user and not call.user_id and found:
+            user = found["user"]
+        if user and user != call.user_id:
+            vals["user_id"] = user.id
+        if not call.team_id:
+            team = (user or call.user_id).sudo().sale_team_id or (found["team"] if found else False)
+            if team:
+                vals["team_id"] = team.id
+
+        # when: earliest start and answer, latest end; the latest end's state is final
+        start, answer, end = call.date_start, call.date_answer, call.date_end
+        final_state = call.state if call.date_end else None
+        if kind == "answer":
+            answer = min(answer, moment) if answer else moment
+        elif kind == "end":
+            if not end or moment >= end:
+                final_state = event["state"]
+                end = moment
+            talk = event.get("talk_seconds")
+            if event["state"] == "answered" and talk and not answer:
+                answer = moment - timedelta(seconds=talk)
+        start = min(filter(None, (start, moment, answer)))
+        state = final_state or ("answered" if answer else "ringing")
+        wait_until = answer or end
+        wait = int((wait_until - start).total_seconds()) if wait_until else 0
+        talk = int((end - answer).total_seconds()) if state == "answered" and end and answer else 0
+        dates = {
+            "date_start": start,
+            "date_answer": answer or False,
+            "date_end": end or False,
+            "state": state,
+            "wait_seconds": max(wait, 0),
+            "talk_seconds": max(talk, 0),
+        }
+        vals.update({fname: value for fname, value in dates.items() if call[fname] != value})
+        if event.get("recording_url") and event["recording_url"] != call.recording_url:
+            vals["recording_url"] = event["recording_url"]
+        if vals:
+            call.write(vals)
+
+        if found and call.direction == "in" and call.number_e164 and not call.partner_id and not call.lead_id:
+            call._crm_call_unknown_caller_lead(pbx)
+        if call.direction == "in" and state == "missed" and old_state != "missed":
+            call._crm_call_schedule_call_back()
+        if (
+            kind == "start"
+            and call.direction == "in"
+            and call.state == "ringing"
+            and call.user_id
+            and fields.Datetime.now() - moment <= RINGING_NOTIFICATION_MAX_AGE
+        ):
+            call._crm_call_notify_ringing()
+        return call
+
+    # ------------------------------------------------------------------
+    # Consequences: pool lead, call-back activity, popup
+    # ------------------------------------------------------------------
+
+    def _crm_call_local_day_start(self, company):
+        """Midnight (as naive UTC) of the day of this call's start, in the company's time zone."""
+        tz = pytz.timezone(company.partner_id.tz or "UTC")
+        local = pytz.utc.localize(self.date_start or fields.Datetime.now()).astimezone(tz)
+        midnight = tz.localize(datetime.combine(local.date(), time.min))
+        return midnight.astimezone(pytz.utc).replace(tzinfo=None)
+
+    def _crm_call_unknown_caller_lead(self, pbx):
+        """Link this call of an unknown number to a lead in the pool: the one created for this
+        number today, or a new one (channel "Phone"). One lead per number and day, however many
+        calls, even when two calls of the number are processed at the same moment."""
+        self.ensure_one()
+        key = self.number_e164
+        # serialise the lead creation per number (released at the end of the transaction)
+        self.env.execute_query(SQL("SELECT pg_advisory_xact_lock(hashtext(%s))", f"crm_telephony.lead:{key}"))
+        Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
+        Lead.flush_model(["phone_e164", "mobile_e164", "source_id", "company_id"])
+        source = self.env.ref("crm_telephony.utm_source_phone", raise_if_not_found=False)
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT id
+              FROM crm_lead
+             WHERE (phone_e164 = %(key)s OR mobile_e164 = %(key)s)
+               AND create_date >= %(since)s
+               AND source_id IS NOT DISTINCT FROM %(source)s
+               AND company_id IS NOT DISTINCT FROM %(company)s
+             ORDER BY id
+             LIMIT 1
+            """,
+                key=key,
+                since=self._crm_call_local_day_start(pbx.company_id),
+                source=source.id if source else None,
+                company=pbx.company_id.id,
+            )
+        )
+        if rows:
+            lead = Lead.browse(rows[0][0])
+        else:
+            team = self.user_id.sudo().sale_team_id or pbx.team_id
+            lang = pbx.company_id.partner_id.lang or self.env.lang
+            lead = Lead.with_context(lang=lang, mail_create_nosubscribe=True).create(
+                {
+                    "name": _("Call from %(number)s", number=self.number_raw or key),
+                    "type": "lead" if self.env.user.has_group("crm.group_use_lead") else "opportunity",
+                    "phone": self.number_raw or key,
+                    "user_id": False,
+                    "team_id": team.id,
+                    "company_id": pbx.company_id.id,
+                    "source_id": source.id if source else False,
+                    "medium_id": self.env.ref("utm.utm_medium_phone").id,
+                }
+            )
+        vals = {"lead_id": lead.id}
+        if not self.team_id and lead.team_id:
+            vals["team_id"] = lead.team_id.id
+        self.write(vals)
+        return lead
+
+    def _crm_call_responsible(self):
+        """Who calls the client back: their responsible manager, else the deal's, else who the call rang."""
+        self.ensure_one()
+        return (
+            self.commercial_partner_id.user_id
+            or self.lead_id.user_id
+            or (self.user_id if self.partner_id or self.lead_id else self.env["res.users"])
+        )
+
+    def _crm_call_schedule_call_back(self):
+        """A "Call back" activity for the responsible manager, on the open deal of the call, else on
+        the client. One open activity per record and manager: repeated missed calls do not pile up."""
+        self.ensure_one()
+        user = self._crm_call_responsible()
+        lead = self.lead_id if self.lead_id.active else self.env["crm.lead"]
+        # the deal when it is the manager's (or the pool's), else the client they are responsible for
+        if lead and lead.user_id in (user, self.env["res.users"]):
+            record = lead
+        else:
+            record = self.commercial_partner_id or lead
+        if not user or not record or not user.active:
+            return False
+        activity_type = self.env.ref("crm_telephony.mail_activity_type_call_back")
+        record = record.sudo()
+        if record.activity_ids.filtered(lambda a: a.activity_type_id == activity_type and a.user_id == user):
+            return False
+        return record.with_context(mail_activity_quick_update=True).activity_schedule(
+            activity_type_id=activity_type.id,
+            date_deadline=activity_type._get_date_deadline(),
+            summary=_("Call back %(number)s", number=self.number_raw or self.number_e164),
+            user_id=user.id,
+        )
+
+    def _crm_popup_payload(self):
+        """What the manager's screen shows when this call rings (completed by the popup feature)."""
+        self.ensure_one()
+        return {
+            "call_id": self.id,
+            "direction": self.direction,
+            "number": self.number_e164 or self.number_raw or "",
+            "partner_id": self.partner_id.id,
+            "partner_name": self.partner_id.display_name or "",
+            "lead_id": self.lead_id.id,
+            "lead_name": self.lead_id.name or "",
+        }
+
+    def _crm_call_notify_ringing(self):
+        """Tell the manager's open web clients that this incoming call is ringing for them."""
+        self.ensure_one()
+        self.env["bus.bus"]._sendone(self.user_id.partner_id, "crm_telephony/incoming_call", self._crm_popup_payload())

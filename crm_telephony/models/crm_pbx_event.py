@@ -1,0 +1,267 @@
+"""Intake journal of the PBX events.
+
+Every event a PBX sends is stored here first, in the request that receives it, with its source
+(PBX, remote address), the raw request body and the normalised event: ``INSERT ... ON CONFLICT
+(pbx_id, external_id) DO NOTHING`` makes a repeated delivery a no-op, however many copies arrive
+at the same moment. The webhook answers once this row is committed.
+
+Processing (``_process``) applies the events to their calls afterwards, in the "Telephony:
+process PBX events" scheduled action, which the webhook wakes up at once. Each event is
+processed in its own savepoint: a failure rolls back that event only, is recorded on it
+(``error``, ``attempts``) and retried with an exponential backoff; the administrator can
+replay any event from the journal. Applying an event twice gives the same call, so a replay
+never doubles anything.
+"""
+
+import json
+import logging
+import threading
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+# Events processed per transaction by the scheduled action.
+PROCESS_BATCH = 50
+# Failed events are retried automatically after 1, 2, 4, ... minutes, at most this many times.
+MAX_AUTO_ATTEMPTS = 8
+MAX_BACKOFF = timedelta(hours=6)
+# The scheduled action hands over after this many seconds (it is triggered again for the rest).
+PROCESS_TIME_BUDGET = 10
+
+
+class CrmPbxEvent(models.Model):
+    """Intake journal: every event of a PBX, stored raw before it is processed."""
+
+    _name = "crm.pbx.event"
+    _description = "PBX Event"
+    _order = "id desc"
+    _rec_name = "external_id"
+
+    pbx_id = fields.Many2one("crm.pbx", string="PBX", required=True, index=True, ondelete="restrict", readonly=True)
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    external_id = fields.Char(
+        string="Event ID", required=True, readonly=True, help="Identifier of the event (unique per PBX)."
+    )
+    call_external_id = fields.Char(string="PBX Call ID", readonly=True)
+    kind = fields.Char(string="Event", readonly=True, help="Normalised event: start, answer, end or recording.")
+    payload = fields.Text(readonly=True, help="The request body as the PBX sent it.")
+    event_data = fields.Text(string="Normalised Event", readonly=True, help="The event as processed (JSON).")
+    remote_addr = fields.Char(string="Received From", readonly=True)
+    received_at = fields.Datetime(required=True, default=fields.Datetime.now, readonly=True)
+    state = fields.Selection(
+        string="Status",
+        selection=[("pending", "Pending"), ("done", "Done"), ("error", "Error")],
+        required=True,
+        default="pending",
+        readonly=True,
+    )
+    error = fields.Text(readonly=True)
+    attempts = fields.Integer(default=0, readonly=True)
+    next_attempt_at = fields.Datetime(string="Next Attempt", readonly=True)
+    call_id = fields.Many2one("crm.call", string="Call", index="btree_not_null", ondelete="set null", readonly=True)
+
+    _sql_constraints = [
+        ("pbx_external_id_unique", "UNIQUE(pbx_id, external_id)", "An event is journaled once per PBX."),
+    ]
+
+    def init(self):
+        res = super().init()
+        # The scheduled action reads exactly the events still to process: keep them in a small index.
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS crm_pbx_event_todo_idx
+                ON crm_pbx_event (next_attempt_at, id)
+             WHERE state IN ('pending', 'error')
+            """
+        )
+        return res
+
+    # ------------------------------------------------------------------
+    # Intake
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _crm_telephony_journal(self, pbx, events, payload, remote_addr=None):
+        """Store the normalised ``events`` of one request of ``pbx`` and wake up the processing.
+
+        One INSERT for all of them; an event already journaled (same PBX and external id) is
+        skipped by the unique key, atomically, even under concurrent deliveries.
+        Returns the ids of the events that were new."""
+        if not events:
+            return []
+        raw = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else (payload or "")
+        rows = [
+            SQL(
+                "(%s, %s, %s, %s, %s, %s, %s, %s, 'pending', 0, now() at time zone 'UTC', "
+                "%s, now() at time zone 'UTC', %s, now() at time zone 'UTC')",
+                pbx.id,
+                pbx.company_id.id,
+                event["external_id"],
+                event["call_id"],
+                event["event"],
+                raw,
+                json.dumps(event, sort_keys=True),
+                remote_addr,
+                self.env.uid,
+                self.env.uid,
+            )
+            for event in events
+        ]
+        # Two deliveries of one event racing each other: the later one hits a serialization failure
+        # that Odoo's request retry resolves (the retry finds the row and answers "not new"), so
+        # PostgreSQL's complaint is not an error worth logging.
+        self.env.cr.execute(
+            SQL(
+                """
+            INSERT INTO crm_pbx_event (pbx_id, company_id, external_id, call_external_id, kind, payload,
+                                       event_data, remote_addr, state, attempts, received_at,
+                                       create_uid, create_date, write_uid, write_date)
+            VALUES %s
+            ON CONFLICT (pbx_id, external_id) DO NOTHING
+            RETURNING id
+            """,
+                SQL(", ").join(rows),
+            ),
+            log_exceptions=False,
+        )
+        inserted = self.env.cr.fetchall()
+        if inserted:
+            self._crm_telephony_wake_up()
+        return [row[0] for row in inserted]
+
+    @api.model
+    def _crm_telephony_wake_up(self):
+        """Have the scheduled action run as soon as possible (after this transaction's commit).
+
+        Under load, most requests find the processing already triggered and skip the trigger (an
+        INSERT and a NOTIFY each). The scheduled action takes new events until none is left, so
+        an event arriving while it runs is processed in that same run; the one-minute schedule
+        catches what could arrive in its very last instant."""
+        cron = self.env.ref("crm_telephony.ir_cron_crm_pbx_event_process")
+        pending = self.env.execute_query(
+            SQL(
+                "SELECT 1 FROM ir_cron_trigger WHERE cron_id = %s LIMIT 1",
+                cron.id,
+            )
+        )
+        if not pending:
+            cron.sudo()._trigger()
+
+    # ------------------------------------------------------------------
+    # Processing
+    # ------------------------------------------------------------------
+
+    def _process(self):
+        """Apply these events to their calls, oldest first, each in its own savepoint.
+
+        Events another transaction is processing right now are skipped (they are locked).
+        Returns the events processed successfully."""
+        if not self:
+            return self
+        # sudo: processing is the system's work on authenticated input (the journal); it creates
+        # calls, leads and activities no matter who runs it (cron, or an administrator's replay)
+        events = self.sudo()
+        events.flush_recordset()
+        locked = events.env.execute_query(
+            SQL(
+                "SELECT id FROM crm_pbx_event WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
+                events.ids,
+            )
+        )
+        events = events.browse([row[0] for row in locked])
+        events.invalidate_recordset()
+        Call = events.env["crm.call"]
+        done = events.browse()
+        for event in events:
+            try:
+                with events.env.cr.savepoint():
+                    call = Call._crm_call_apply_event(event.pbx_id, json.loads(event.event_data))
+            # any failure is recorded on the event and retried; the savepoint undid its work
+            except Exception as error:  # pylint: disable=broad-except
+                event._crm_telephony_failed(error)
+            else:
+                event.write(
+                    {
+                        "state": "done",
+                        "error": False,
+                        "attempts": event.attempts + 1,
+                        "next_attempt_at": False,
+                        "call_id": call.id,
+                    }
+                )
+                done |= event
+        return done
+
+    def _crm_telephony_failed(self, error):
+        self.ensure_one()
+        attempts = self.attempts + 1
+        delay = min(timedelta(minutes=2 ** (attempts - 1)), MAX_BACKOFF)
+        message = f"{type(error).__name__}: {error}"
+        self.write(
+            {
+                "state": "error",
+                "error": message,
+                "attempts": attempts,
+                "next_attempt_at": fields.Datetime.now() + delay if attempts < MAX_AUTO_ATTEMPTS else False,
+            }
+        )
+        _logger.warning(
+            "PBX event %s of %s failed (attempt %s): %s", self.external_id, self.pbx_id.display_name, attempts, message
+        )
+
+    @api.model
+    def _crm_telephony_todo_domain(self):
+        return [
+            ("state", "in", ("pending", "error")),
+            "|",
+            ("state", "=", "pending"),
+            "&",
+            ("next_attempt_at", "!=", False),
+            ("next_attempt_at", "<=", fields.Datetime.now()),
+        ]
+
+    @api.model
+    def _cron_process(self, batch_size=PROCESS_BATCH, time_budget=PROCESS_TIME_BUDGET):
+        """Scheduled action: process the pending events and retry the failed ones that are due.
+
+        Commits after each batch (outside tests) so that a crash loses no finished work."""
+        started = fields.Datetime.now()
+        done = 0
+        while True:
+            events = self.search(self._crm_telephony_todo_domain(), order="id", limit=batch_size)
+            if not events:
+                break
+            done += len(events._process())
+            if not getattr(threading.current_thread(), "testing", False):
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            if len(events) < batch_size or (fields.Datetime.now() - started).total_seconds() > time_budget:
+                break
+        remaining = self.search_count(self._crm_telephony_todo_domain())
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return done
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_replay(self):
+        """Process these events again (an administrator's replay from the journal)."""
+        if not self.env.user.has_group("crm_pipeline.group_crm_admin"):
+            raise AccessError(_("Only a CRM administrator may replay PBX events."))
+        self.check_access("write")
+        failed = self - self._process()
+        if failed:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "warning",
+                    "message": _("%(count)s event(s) failed again: see their error.", count=len(failed)),
+                    "next": {"type": "ir.actions.act_window_close"},
+                },
+            }
+        return True

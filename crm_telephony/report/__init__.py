@@ -1,0 +1,2 @@
+from . import crm_call_report
+from . import crm_call_contact_report
