@@ -2,7 +2,7 @@
 
 Run inside an Odoo shell on a database with crm_pipeline installed:
 
-    BENCH_CLIENTS=100000 ./crmctl shell --db <db> < bench/segments_bench.py
+    BENCH_CLIENTS=100000 ./crmctl shell --db <db> < bench/bench_segments.py
 
 It builds its own company with BENCH_CLIENTS clients and their confirmed sale
 orders over 24 months in bulk SQL (orders per client skewed: most clients buy
