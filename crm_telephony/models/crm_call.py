@@ -363,7 +363,7 @@ class CrmCall(models.Model):
             and call.user_id
             and fields.Datetime.now() - moment <= RINGING_NOTIFICATION_MAX_AGE
         ):
-            call._crm_call_notify_ringing()
+            call._crm_call_notify_ringing()  # the popup: crm_call_popup.py
         return call
 
     # ------------------------------------------------------------------
@@ -461,21 +461,3 @@ class CrmCall(models.Model):
             summary=_("Call back %(number)s", number=self.number_raw or self.number_e164),
             user_id=user.id,
         )
-
-    def _crm_popup_payload(self):
-        """What the manager's screen shows when this call rings (completed by the popup feature)."""
-        self.ensure_one()
-        return {
-            "call_id": self.id,
-            "direction": self.direction,
-            "number": self.number_e164 or self.number_raw or "",
-            "partner_id": self.partner_id.id,
-            "partner_name": self.partner_id.display_name or "",
-            "lead_id": self.lead_id.id,
-            "lead_name": self.lead_id.name or "",
-        }
-
-    def _crm_call_notify_ringing(self):
-        """Tell the manager's open web clients that this incoming call is ringing for them."""
-        self.ensure_one()
-        self.env["bus.bus"]._sendone(self.user_id.partner_id, "crm_telephony/incoming_call", self._crm_popup_payload())
