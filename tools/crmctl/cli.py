@@ -323,7 +323,8 @@ def cmd_test(args):
         f"Odoo tests: {report.tests_run} run, {report.failed} failed, {report.errors} errors, {len(report.skipped)} skipped"
     )
     if report.failed or report.errors:
-        problems.append(f"failed Odoo tests: see FAIL/ERROR records in {log}")
+        details = "\n\n".join("\n".join(lines) for lines in report.failures[:10])
+        problems.append(f"failed Odoo tests (full log: {log}):\n{details}")
     if report.browser_skips:
         failed += len(report.browser_skips)
         problems.append("browser tests were skipped: " + "; ".join(report.browser_skips))
