@@ -41,4 +41,5 @@
     },
     "installable": True,
     "application": False,
+    "uninstall_hook": "uninstall_hook",
 }

@@ -9,6 +9,8 @@ from . import crm_call_campaign_report
 from . import crm_call_task_timeline
 from . import crm_demo_generator_campaigns
 from . import res_partner
+from . import res_country
+from . import res_company
 from . import crm_lead
 from . import crm_team
 from . import crm_demo_generator_calls

@@ -36,6 +36,107 @@ MAX_OPEN_LEADS = 20
 LOCK_TIMEOUT = "10s"
 EVENTS = ("start", "answer", "end", "recording")
 
+# Caller identification and routing in one statement (see _crm_identify_caller). PL/pgSQL keeps
+# the plans of its statements for the connection: res_partner has dozens of indexes, planning a
+# lookup costs several times its execution.
+IDENTIFY_FUNCTION = """
+CREATE OR REPLACE FUNCTION crm_telephony_identify(
+    p_key varchar, p_company_ids integer[], p_max_leads integer, p_pbx_id integer DEFAULT NULL)
+RETURNS TABLE (o_partner_id integer, o_client_id integer, o_user_id integer, o_team_id integer,
+               o_lead_ids integer[], o_extension varchar, o_queue_extension varchar)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    r record;
+    v_contacts integer[] := '{}';
+    v_lead_user integer;
+    v_lead_team integer;
+    v_lead_partner integer;
+BEGIN
+    o_lead_ids := '{}';
+    -- clients and contacts with this number (not the company's own users): clients with a
+    -- responsible manager first, then the oldest client; a single matching contact is the caller
+    FOR r IN
+        SELECT p.id, p.commercial_partner_id AS client, c.user_id AS manager
+          FROM res_partner p
+          JOIN res_partner c ON c.id = p.commercial_partner_id
+         WHERE (p.phone_e164 = p_key OR p.mobile_e164 = p_key)
+           AND p.active
+           AND (p.company_id IS NULL OR p.company_id = ANY(p_company_ids))
+           AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = p.id AND NOT u.share)
+         ORDER BY c.user_id IS NULL, p.commercial_partner_id, p.id
+         LIMIT 50
+    LOOP
+        IF o_client_id IS NULL THEN
+            o_client_id := r.client;
+            o_user_id := r.manager;
+        END IF;
+        IF r.client = o_client_id THEN
+            v_contacts := v_contacts || r.id;
+        END IF;
+    END LOOP;
+    IF o_client_id IS NOT NULL THEN
+        o_partner_id := CASE WHEN cardinality(v_contacts) = 1 THEN v_contacts[1] ELSE o_client_id END;
+        -- the client's open leads and deals: the manager's first, deals before leads, newest first
+        FOR r IN
+            SELECT l.id, l.user_id, l.team_id
+              FROM crm_lead l
+             WHERE l.partner_id IN (SELECT m.id FROM res_partner m WHERE m.commercial_partner_id = o_client_id)
+               AND l.active AND COALESCE(l.probability, 0) < 100
+               AND (l.company_id IS NULL OR l.company_id = ANY(p_company_ids))
+             ORDER BY l.user_id IS NOT DISTINCT FROM o_user_id DESC, l.type = 'opportunity' DESC, l.id DESC
+             LIMIT p_max_leads
+        LOOP
+            IF cardinality(o_lead_ids) = 0 THEN
+                v_lead_user := r.user_id;
+                v_lead_team := r.team_id;
+            END IF;
+            o_lead_ids := o_lead_ids || r.id;
+        END LOOP;
+    ELSE
+        -- no client: open leads with this number, assigned ones first
+        FOR r IN
+            SELECT l.id, l.user_id, l.team_id, l.partner_id
+              FROM crm_lead l
+             WHERE (l.phone_e164 = p_key OR l.mobile_e164 = p_key)
+               AND l.active AND COALESCE(l.probability, 0) < 100
+               AND (l.company_id IS NULL OR l.company_id = ANY(p_company_ids))
+             ORDER BY l.user_id IS NULL, l.type = 'opportunity' DESC, l.id DESC
+             LIMIT p_max_leads
+        LOOP
+            IF cardinality(o_lead_ids) = 0 THEN
+                v_lead_user := r.user_id;
+                v_lead_team := r.team_id;
+                v_lead_partner := r.partner_id;
+            END IF;
+            o_lead_ids := o_lead_ids || r.id;
+        END LOOP;
+        IF v_lead_partner IS NOT NULL THEN
+            o_partner_id := v_lead_partner;
+            SELECT p.commercial_partner_id INTO o_client_id FROM res_partner p WHERE p.id = v_lead_partner;
+        END IF;
+    END IF;
+    o_user_id := COALESCE(o_user_id, v_lead_user);
+    -- the responsible manager's team (its queue takes their calls), else the deal's; the
+    -- manager's active extension on this PBX
+    IF o_user_id IS NOT NULL THEN
+        SELECT u.sale_team_id, e.extension INTO o_team_id, o_extension
+          FROM res_users u
+          LEFT JOIN crm_pbx_extension e ON e.user_id = u.id AND e.pbx_id = p_pbx_id AND e.active AND u.active
+         WHERE u.id = o_user_id;
+    END IF;
+    o_team_id := COALESCE(o_team_id, v_lead_team);
+    IF p_pbx_id IS NOT NULL THEN
+        -- the queue: the team's, else the PBX's team's (when the caller has no team), else the PBX's default
+        SELECT COALESCE(NULLIF(t.phone_queue_extension, ''), x.default_queue_extension) INTO o_queue_extension
+          FROM crm_pbx x
+          LEFT JOIN crm_team t ON t.id = COALESCE(o_team_id, x.team_id)
+         WHERE x.id = p_pbx_id;
+    END IF;
+    RETURN NEXT;
+END
+$$
+"""
+
 
 def epoch_to_datetime(timestamp):
     """Naive UTC datetime (Odoo's storage) of epoch seconds, to the second."""
@@ -116,6 +217,11 @@ class CrmCall(models.Model):
     # Caller identification
     # ------------------------------------------------------------------
 
+    def init(self):
+        res = super().init()
+        self.env.cr.execute(IDENTIFY_FUNCTION)
+        return res
+
     @api.model
     def _crm_identify_caller(self, number, pbx=None):
         """Who is calling from ``number``: phone keys of clients and contacts, then of open leads.
@@ -123,23 +229,36 @@ class CrmCall(models.Model):
         :param number: the number as dialled or received, in any notation;
         :param pbx: the PBX the call goes through (its company and country), else the current company.
         :return: dict with ``number_e164`` (False when the number is none), ``partner`` (the matching
-            contact, or the client), ``user`` (the client's responsible manager, else the manager of
-            the best open deal), ``team``, ``leads`` (open leads and deals of the client, or with
-            this number) and ``lead`` (the best of them). Records are bound to this environment;
-            the lookup itself is an exact match on btree-indexed keys (no ILIKE scan), in two
-            queries, and is not limited by record rules.
+            contact, or the client), ``client`` (its commercial partner), ``user`` (the client's
+            responsible manager, else the manager of the best open deal), ``team`` (the manager's
+            sales team, else the deal's), ``leads`` (open leads and deals of the client, or with
+            this number), ``lead`` (the best of them) and, with a ``pbx``, ``extension`` (the
+            manager's active extension on it) and ``queue_extension`` (the team's queue, else the
+            PBX's team's, else its default queue). Records are bound to this environment.
+
+        A request asks this while the phone rings: one statement, the ``crm_telephony_identify``
+        function (exact matches on btree-indexed keys, plan cached by PL/pgSQL), no ORM read.
+        It is not limited by record rules.
         """
         Partner, Lead = self.env["res.partner"], self.env["crm.lead"]
-        country = pbx._crm_telephony_country() if pbx else self.env.company.country_id
-        company_ids = pbx.company_id.ids if pbx else self.env.companies.ids
+        if pbx:
+            company_ids = pbx.company_id.ids
+            country = self.env["crm.pbx"]._crm_telephony_company_country(pbx.company_id.id)
+        else:
+            company_ids = self.env.companies.ids
+            country = None
+        country = country or self.env["crm.pbx"]._crm_telephony_company_country(self.env.company.id)
         key = Partner._crm_telephony_phone_key(number, country)
         result = {
             "number_e164": key or False,
             "partner": Partner,
+            "client": Partner,
             "user": self.env["res.users"],
             "team": self.env["crm.team"],
             "leads": Lead,
             "lead": Lead,
+            "extension": False,
+            "queue_extension": False,
         }
         if not key:
             return result
@@ -147,80 +266,30 @@ class CrmCall(models.Model):
         Lead.flush_model(
             ["phone_e164", "mobile_e164", "active", "probability", "partner_id", "user_id", "team_id", "type"]
         )
-        # Clients with a responsible manager first, then the oldest client; a contact's own match.
-        partners = self.env.execute_query(
+        self.env["res.users"].flush_model(["active", "partner_id", "share", "sale_team_id"])
+        if pbx:
+            self.env["crm.pbx.extension"].flush_model(["pbx_id", "user_id", "extension", "active"])
+            self.env["crm.pbx"].flush_model(["team_id", "default_queue_extension"])
+            self.env["crm.team"].flush_model(["phone_queue_extension"])
+        [(partner_id, client_id, user_id, team_id, lead_ids, extension, queue_extension)] = self.env.execute_query(
             SQL(
-                """
-            SELECT p.id, p.commercial_partner_id, c.user_id
-              FROM res_partner p
-              JOIN res_partner c ON c.id = p.commercial_partner_id
-             WHERE (p.phone_e164 = %(key)s OR p.mobile_e164 = %(key)s)
-               AND p.active
-               AND (p.company_id IS NULL OR p.company_id = ANY(%(company_ids)s))
-               AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = p.id AND NOT u.share)
-             ORDER BY c.user_id IS NULL, p.commercial_partner_id, p.id
-             LIMIT 50
-            """,
-                key=key,
-                company_ids=company_ids,
+                "SELECT * FROM crm_telephony_identify(%s, %s, %s, %s)",
+                key,
+                company_ids,
+                MAX_OPEN_LEADS,
+                pbx.id if pbx else None,
             )
         )
-        open_leads = SQL(
-            "l.active AND COALESCE(l.probability, 0) < 100 AND (l.company_id IS NULL OR l.company_id = ANY(%s))",
-            company_ids,
-        )
-        if partners:
-            _partner_id, client_id, user_id = partners[0]
-            contacts = [row[0] for row in partners if row[1] == client_id]
-            partner = Partner.browse(contacts[0] if len(contacts) == 1 else client_id)
-            leads = self.env.execute_query(
-                SQL(
-                    """
-                SELECT l.id, l.user_id, l.team_id
-                  FROM crm_lead l
-                 WHERE %(open)s
-                   AND l.partner_id IN (SELECT m.id FROM res_partner m WHERE m.commercial_partner_id = %(client)s)
-                 ORDER BY l.user_id IS NOT DISTINCT FROM %(user)s DESC, l.type = 'opportunity' DESC, l.id DESC
-                 LIMIT %(limit)s
-                """,
-                    open=open_leads,
-                    client=client_id,
-                    user=user_id,
-                    limit=MAX_OPEN_LEADS,
-                )
-            )
-        else:
-            partner, user_id = Partner, None
-            leads = self.env.execute_query(
-                SQL(
-                    """
-                SELECT l.id, l.user_id, l.team_id, l.partner_id
-                  FROM crm_lead l
-                 WHERE (l.phone_e164 = %(key)s OR l.mobile_e164 = %(key)s)
-                   AND %(open)s
-                 ORDER BY l.user_id IS NULL, l.type = 'opportunity' DESC, l.id DESC
-                 LIMIT %(limit)s
-                """,
-                    key=key,
-                    open=open_leads,
-                    limit=MAX_OPEN_LEADS,
-                )
-            )
-            if leads and leads[0][3]:
-                partner = Partner.browse(leads[0][3])
-        if leads:
-            user_id = user_id or leads[0][1]
-        user = self.env["res.users"].browse(user_id)
-        # the responsible manager's team (its queue takes their calls), else the deal's
-        team = user.sudo().sale_team_id.with_env(self.env)
-        if not team and leads:
-            team = self.env["crm.team"].browse(leads[0][2])
+        lead_ids = lead_ids or []
         result.update(
-            partner=partner,
-            user=user,
-            team=team,
-            leads=Lead.browse([row[0] for row in leads]),
-            lead=Lead.browse(leads[0][0] if leads else []),
+            partner=Partner.browse(partner_id),
+            client=Partner.browse(client_id),
+            user=self.env["res.users"].browse(user_id),
+            team=self.env["crm.team"].browse(team_id),
+            leads=Lead.browse(lead_ids),
+            lead=Lead.browse(lead_ids[:1]),
+            extension=extension or False,
+            queue_extension=queue_extension or False,
         )
         return result
 

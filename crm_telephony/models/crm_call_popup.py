@@ -63,8 +63,11 @@ class CrmCall(models.Model):
         phone, email} or False), ``client`` (its company: {id, name} or False), ``manager``
         (the client's responsible manager, else the call's: {id, name} or False), ``deals``
         (the call's deal or lead and the client's open deals the user may read, best first:
-        [{id, name, type, stage, amount, currency_id, user}]), ``interactions`` (latest entries of the client's timeline: [{date, date_only,
-        kind, label, icon, title, who, res_model, res_id}]).
+        [{id, name, type, stage, amount, currency_id, user}]).
+
+        The client's last interactions are not in it: the popup asks for them when it opens
+        (``get_crm_popup_interactions``). Reading a timeline costs more than all the rest
+        together, and the bus message is built while the PBX events are processed.
         """
         self.ensure_one()
         # sudo: the recipient's phone rings for this call; it may be another
@@ -110,7 +113,6 @@ class CrmCall(models.Model):
                 }
                 for deal in deals
             ],
-            "interactions": self._crm_popup_interactions(client) if client else [],
         }
 
     @api.model
@@ -132,6 +134,17 @@ class CrmCall(models.Model):
                 domain, order="priority desc, date_deadline asc, id desc", limit=POPUP_DEALS - len(deals)
             )
         return deals
+
+    def get_crm_popup_interactions(self):
+        """Latest entries of the timeline of this call's client, for its popup, as the current user
+        may see them: [{date, date_only, kind, label, icon, title, who, res_model, res_id}]."""
+        self.ensure_one()
+        self._crm_popup_check_recipient()
+        # sudo: as in _crm_popup_payload, the recipient may not own the call
+        partner = self.sudo().partner_id.with_env(self.env)
+        if not partner or not partner.has_access("read"):
+            return []
+        return self._crm_popup_interactions(partner.commercial_partner_id)
 
     @api.model
     def _crm_popup_interactions(self, client):

@@ -4,10 +4,11 @@ import json
 import math
 import secrets
 import time
+from collections import namedtuple
 
 import requests
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
@@ -29,6 +30,9 @@ MAX_ID_LENGTH = 128
 MAX_NUMBER_LENGTH = 64
 MAX_URL_LENGTH = 2048
 ORIGINATE_TIMEOUT_SECONDS = 10
+
+# What libphonenumber needs of a country (phone_validation reads these two attributes).
+CountryCodes = namedtuple("CountryCodes", "id code phone_code")
 
 
 class PbxRefused(Exception):
@@ -260,10 +264,31 @@ class CrmPbx(models.Model):
             [("webhook_token", "=", token)], ["kind", "hmac_secret", "company_id", "name"], limit=1
         )
 
-    def _crm_telephony_country(self):
-        """Country of the numbers the PBX sends without an international prefix."""
-        self.ensure_one()
-        return self.company_id.country_id or self.env.company.country_id
+    @api.model
+    @tools.ormcache("company_id")
+    def _crm_telephony_company_country(self, company_id):
+        """The country of ``company_id`` as ``CountryCodes(id, code, phone_code)``, None without one:
+        the country of the numbers its PBXs send without an international prefix.
+
+        Asked on every call while the phone rings, so cached (the ORM's res.company.country_id
+        is computed from the company's address); the cache is cleared when a company's partner
+        changes country, or a country its codes (see res_partner.py, res_country.py)."""
+        self.env["res.company"].flush_model(["partner_id"])
+        self.env["res.partner"].flush_model(["country_id"])
+        self.env["res.country"].flush_model(["code", "phone_code"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT co.id, co.code, co.phone_code
+              FROM res_company c
+              JOIN res_partner p ON p.id = c.partner_id
+              JOIN res_country co ON co.id = p.country_id
+             WHERE c.id = %s
+            """,
+                company_id,
+            )
+        )
+        return CountryCodes(*rows[0]) if rows else None
 
     def _crm_telephony_route(self, number):
         """Which extension should take a call from ``number`` on this PBX.
@@ -274,36 +299,18 @@ class CrmPbx(models.Model):
         """
         self.ensure_one()
         found = self.env["crm.call"]._crm_identify_caller(number, pbx=self)
-        user = found["user"]
-        client = found["partner"].commercial_partner_id
-        if user:
-            self.env["crm.pbx.extension"].flush_model(["pbx_id", "user_id", "extension", "active"])
-            rows = self.env.execute_query(
-                SQL(
-                    """
-                SELECT e.extension
-                  FROM crm_pbx_extension e
-                  JOIN res_users u ON u.id = e.user_id
-                 WHERE e.pbx_id = %s AND e.user_id = %s AND e.active AND u.active
-                 LIMIT 1
-                """,
-                    self.id,
-                    user.id,
-                )
-            )
-            if rows:
-                return {
-                    "extension": rows[0][0],
-                    "user_id": user.id,
-                    "partner_id": client.id or None,
-                    "reason": "responsible",
-                }
-        team = found["team"] or self.team_id
-        extension = (team.sudo().phone_queue_extension if team else False) or self.default_queue_extension or ""
+        client_id = found["client"].id or None
+        if found["extension"]:
+            return {
+                "extension": found["extension"],
+                "user_id": found["user"].id,
+                "partner_id": client_id,
+                "reason": "responsible",
+            }
         return {
-            "extension": extension,
+            "extension": found["queue_extension"] or "",
             "user_id": None,
-            "partner_id": client.id or None,
+            "partner_id": client_id,
             "reason": "queue",
         }
 

@@ -13,6 +13,15 @@ E164_MAX_DIGITS = 15
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    def write(self, vals):
+        res = super().write(vals)
+        # crm.pbx._crm_telephony_company_country caches the country of each company's partner
+        if "country_id" in vals and self.ids:
+            companies = self.env["res.company"].sudo().with_context(active_test=False)
+            if companies.search_count([("partner_id", "in", self.ids)], limit=1):
+                self.env.registry.clear_cache()
+        return res
+
     @api.model
     def _crm_telephony_phone_key(self, number, country=None):
         """The E.164 key of a written or dialled phone number, False when it is none.

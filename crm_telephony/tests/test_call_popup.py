@@ -134,14 +134,20 @@ class TestCallPopup(TestCrmTelephonyCommon):
         self.assertEqual(popup["deals"][0]["amount"], 125000)
         self.assertEqual(popup["deals"][0]["stage"], self.deal.stage_id.name)
         self.assertEqual(popup["deals"][0]["currency_id"], self.company.currency_id.id)
-        # Last interactions from the client's timeline, newest first, as the salesperson sees it.
-        titles = [(entry["kind"], entry["title"]) for entry in popup["interactions"]]
+        # Last interactions from the client's timeline, newest first, as the salesperson sees it:
+        # asked for by the popup when it opens, not sent on the bus.
+        self.assertNotIn("interactions", popup)
+        interactions = call.with_user(self.user_salesperson).get_crm_popup_interactions()
+        titles = [(entry["kind"], entry["title"]) for entry in interactions]
         self.assertIn(("deal", "Pumps for Popup Client"), titles)
         self.assertNotIn(("deal", "Valves for Popup Client"), titles)
         self.assertTrue(any("quote on pumps" in (title or "") for _kind, title in titles), titles)
-        dates = [entry["date"] for entry in popup["interactions"]]
+        dates = [entry["date"] for entry in interactions]
         self.assertEqual(dates, sorted(dates, reverse=True))
-        self.assertLessEqual(len(popup["interactions"]), 5)
+        self.assertLessEqual(len(interactions), 5)
+        # Only for whom the call rings (or who may read it).
+        with self.assertRaises(AccessError):
+            call.with_user(self.user_salesperson_2).get_crm_popup_interactions()
         # Nobody else is disturbed.
         self.assertFalse(self._popups(self.user_salesperson_2))
         self.assertFalse(self._popups(self.user_head))
@@ -168,7 +174,7 @@ class TestCallPopup(TestCrmTelephonyCommon):
         self.assertFalse(popup["partner"])
         self.assertFalse(popup["client"])
         self.assertEqual(popup["number"], "+79990005566")
-        self.assertEqual(popup["interactions"], [])
+        self.assertEqual(call.with_user(self.user_salesperson).get_crm_popup_interactions(), [])
         self.assertTrue(call.lead_id)
         self.assertEqual([deal["id"] for deal in popup["deals"]], [call.lead_id.id])
         action = call.with_user(self.user_salesperson).action_crm_popup_create_lead()

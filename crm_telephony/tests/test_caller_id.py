@@ -131,19 +131,34 @@ class TestCallerId(CallIntakeCase):
         self.env["res.partner"].create({"name": "OOO Vasilek", "is_company": True, "phone": "8 915 111 22 33"})
         self.assertEqual(self._identify("+79151112233")["partner"], self.client)
 
+    def test_company_country_follows_edits(self):
+        """Numbers without a country prefix are read in the company's country, cached and kept
+        up to date when the company moves."""
+        self.assertEqual(self._identify("8 (915) 111-22-33")["partner"], self.client)
+        kiev = self.env["res.partner"].create({"name": "TOV Kyiv", "is_company": True, "phone": "+380 44 123 4567"})
+        self.assertFalse(self._identify("044 123 4567")["partner"])
+        self.pbx.company_id.country_id = self.env.ref("base.ua")
+        self.assertEqual(self._identify("044 123 4567")["partner"], kiev)
+        self.assertEqual(self._identify("+7 915 111-22-33")["partner"], self.client)
+        self.pbx.company_id.partner_id.country_id = self.env.ref("base.ru")
+        self.assertFalse(self._identify("044 123 4567")["partner"])
+
     def test_hot_path_query_count(self):
         """Identification costs the same number of queries whatever the data volume: from a cold
-        cache, 4 reads of the configuration (PBX, company, its partner, country), the two index
-        lookups (client, then its deals) and the manager's team."""
+        ORM cache, the PBX's row and one statement (crm_telephony_identify: index lookups of the
+        client, its deals and the manager's team). The company's country is cached: one query
+        more the first time."""
         contact = self.env["res.partner"].create(
             {"name": "Ivan", "parent_id": self.client.id, "mobile": "+7 916 222-33-44"}
         )
         self.env["crm.lead"].create({"name": "Deal", "partner_id": contact.id, "user_id": self.user_salesperson.id})
         Call = self.env["crm.call"]
 
-        def identify(number, expected):
+        def identify(number, expected, cold_registry=False):
             self.env.flush_all()
             self.env.invalidate_all()
+            if cold_registry:
+                self.env.registry.clear_cache()
             with self.assertQueryCount(expected):
                 return Call._crm_identify_caller(number, pbx=self.pbx)
 
@@ -165,10 +180,14 @@ class TestCallerId(CallIntakeCase):
                     for i in range(volume)
                 ]
             )
-            found = identify("8 (916) 222-33-44", 7)
+            found = identify("8 (916) 222-33-44", 3, cold_registry=True)
             self.assertEqual(found["partner"], contact)
             self.assertTrue(found["lead"])
-            self.assertFalse(identify("+7 999 999-99-99", 6)["partner"])
+            found = identify("8 (916) 222-33-44", 2)
+            self.assertEqual(found["partner"], contact)
+            self.assertEqual(found["client"], self.client)
+            self.assertEqual(found["user"], self.user_salesperson)
+            self.assertFalse(identify("+7 999 999-99-99", 2)["partner"])
         # the keys have btree indexes: an exact match is an index lookup, not a scan of the table
         for table, column in (
             ("res_partner", "phone_e164"),

@@ -1,4 +1,4 @@
-import { Component } from "@odoo/owl";
+import { Component, onMounted, onWillUpdateProps, useState } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
 import { deserializeDateTime, formatDate, formatDateTime } from "@web/core/l10n/dates";
 import { useService } from "@web/core/utils/hooks";
@@ -19,6 +19,37 @@ export class IncomingCallPopup extends Component {
         this.action = useService("action");
         this.orm = useService("orm");
         this.notification = useService("notification");
+        // The client's last interactions are asked for once the popup shows (the bus message
+        // carries what the server knows at once; a timeline costs more to read).
+        this.interactions = useState({ entries: [], clientId: false });
+        onMounted(() => this.loadInteractions(this.props.call));
+        onWillUpdateProps((nextProps) => {
+            if (this.clientOf(nextProps.call) !== this.interactions.clientId) {
+                this.loadInteractions(nextProps.call);
+            }
+        });
+    }
+
+    clientOf(call) {
+        return (call.client && call.client.id) || (call.partner && call.partner.id) || false;
+    }
+
+    async loadInteractions(call) {
+        const clientId = this.clientOf(call);
+        this.interactions.clientId = clientId;
+        if (!clientId) {
+            this.interactions.entries = [];
+            return;
+        }
+        let entries = [];
+        try {
+            entries = await this.orm.silent.call("crm.call", "get_crm_popup_interactions", [[call.call_id]]);
+        } catch {
+            // the popup still tells who calls; its history is a bonus (the call may be gone)
+        }
+        if (this.interactions.clientId === clientId) {
+            this.interactions.entries = entries;
+        }
     }
 
     get call() {
