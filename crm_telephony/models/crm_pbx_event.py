@@ -114,42 +114,64 @@ class CrmPbxEvent(models.Model):
         # Two deliveries of one event racing each other: the later one hits a serialization failure
         # that Odoo's request retry resolves (the retry finds the row and answers "not new"), so
         # PostgreSQL's complaint is not an error worth logging.
+        #
+        # The same statement triggers the processing (see _crm_telephony_wake_up): a trigger row
+        # of the scheduled action, committed with the events, as ir.cron._trigger() would create.
+        # The scheduled action deletes the triggers it has seen when it ends, so a trigger
+        # committed while it runs makes it run again: an event can never wait for the next
+        # regular run, however close to the end of a run it arrives.
+        cron_id = self._crm_telephony_cron_id()
         self.env.cr.execute(
             SQL(
                 """
-            INSERT INTO crm_pbx_event (pbx_id, company_id, external_id, call_external_id, kind, payload,
-                                       event_data, remote_addr, state, attempts, received_at,
-                                       create_uid, create_date, write_uid, write_date)
-            VALUES %s
-            ON CONFLICT (pbx_id, external_id) DO NOTHING
-            RETURNING id
+            WITH new AS (
+                INSERT INTO crm_pbx_event (pbx_id, company_id, external_id, call_external_id, kind, payload,
+                                           event_data, remote_addr, state, attempts, received_at,
+                                           create_uid, create_date, write_uid, write_date)
+                VALUES %(rows)s
+                ON CONFLICT (pbx_id, external_id) DO NOTHING
+                RETURNING id
+            ), woken AS (
+                SELECT EXISTS (
+                    SELECT 1 FROM ir_cron_trigger t
+                     WHERE t.cron_id = %(cron)s
+                       AND t.call_at >= date_trunc('second', now() at time zone 'UTC')
+                ) AS recently
+            ), wake AS (
+                INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, create_date, write_uid, write_date)
+                SELECT c.id, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC',
+                       %(uid)s, now() at time zone 'UTC'
+                  FROM ir_cron c
+                 WHERE c.id = %(cron)s AND c.active AND EXISTS (SELECT 1 FROM new)
+            )
+            SELECT new.id, woken.recently FROM new, woken
             """,
-                SQL(", ").join(rows),
+                rows=SQL(", ").join(rows),
+                cron=cron_id,
+                uid=self.env.uid,
             ),
             log_exceptions=False,
         )
         inserted = self.env.cr.fetchall()
-        if inserted:
+        if inserted and not inserted[0][1]:
             self._crm_telephony_wake_up()
         return [row[0] for row in inserted]
 
     @api.model
-    def _crm_telephony_wake_up(self):
-        """Have the scheduled action run as soon as possible (after this transaction's commit).
+    def _crm_telephony_cron_id(self):
+        return self.env["ir.model.data"]._xmlid_to_res_id("crm_telephony.ir_cron_crm_pbx_event_process")
 
-        Under load, most requests find the processing already triggered and skip the trigger (an
-        INSERT and a NOTIFY each). The scheduled action takes new events until none is left, so
-        an event arriving while it runs is processed in that same run; the one-minute schedule
-        catches what could arrive in its very last instant."""
-        cron = self.env.ref("crm_telephony.ir_cron_crm_pbx_event_process")
-        pending = self.env.execute_query(
-            SQL(
-                "SELECT 1 FROM ir_cron_trigger WHERE cron_id = %s LIMIT 1",
-                cron.id,
-            )
-        )
-        if not pending:
-            cron.sudo()._trigger()
+    @api.model
+    def _crm_telephony_wake_up(self):
+        """Wake the cron workers up once this transaction is committed (a NOTIFY, sent on another
+        connection, as ir.cron._trigger() does).
+
+        Once a second at most: the journal skips it when the processing was already triggered in
+        the same second (under load the scheduled action is running and takes new events until
+        none is left). A lost wake-up (a cron worker starting, or recycled, when it was sent)
+        delays the processing by a second while events keep arriving, and by the cron workers'
+        polling interval (a minute) otherwise."""
+        self.env.cr.postcommit.add(self.env["ir.cron"].browse(self._crm_telephony_cron_id())._notifydb)
 
     # ------------------------------------------------------------------
     # Processing

@@ -107,17 +107,27 @@ class TestCallIntake(CallIntakeCase):
             self.Event.with_user(self.user_salesperson).search([])
 
     def test_events_journaled_before_processing(self):
-        """The webhook only stores; the scheduled action is woken up to process at once."""
+        """The webhook only stores; the scheduled action is triggered with the events (a trigger
+        row in the same transaction) and the cron workers are woken up at once, once a second."""
         cron = self.env.ref("crm_telephony.ir_cron_crm_pbx_event_process")
         Trigger = self.env["ir.cron.trigger"]
         Trigger.search([("cron_id", "=", cron.id)]).unlink()
+
+        def wake_ups():
+            return sum(1 for func in self.env.cr.postcommit._funcs if getattr(func, "__name__", "") == "_notifydb")
+
+        before = wake_ups()
         events = self._journal(self._event("start"))
         self.assertFalse(self._call(), "nothing is processed while the request is answered")
         triggers = Trigger.search([("cron_id", "=", cron.id)])
-        self.assertEqual(len(triggers), 1, "the processing is woken up")
+        self.assertEqual(len(triggers), 1, "the processing is triggered")
         self.assertLessEqual(triggers.call_at, fields.Datetime.now())
+        self.assertEqual(wake_ups(), before + 1, "the cron workers are woken up after the commit")
         events |= self._journal(self._event("answer", offset=5))
-        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), 1, "once is enough until it runs")
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), 2, "each request commits its trigger")
+        self.assertEqual(wake_ups(), before + 1, "one wake-up a second is enough")
+        self._journal(self._event("answer", offset=5))  # a repeated delivery: nothing new, no trigger
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), 2)
         self.assertEqual(self.Event._cron_process(), 2)
         self.assertEqual(set(events.mapped("state")), {"done"})
         self.assertEqual(self._call().state, "answered")
