@@ -36,9 +36,10 @@ MAX_OPEN_LEADS = 20
 LOCK_TIMEOUT = "10s"
 EVENTS = ("start", "answer", "end", "recording")
 
-# Caller identification and routing in one statement (see _crm_identify_caller). PL/pgSQL keeps
-# the plans of its statements for the connection: res_partner has dozens of indexes, planning a
-# lookup costs several times its execution.
+# Caller identification and routing in one statement (see _crm_identify_caller). Odoo resets a pooled
+# connection (DISCARD ALL) before each request, so the statements are planned again in every request:
+# they are kept simple (res_partner and crm_lead have dozens of indexes each, which the planner looks at
+# for each table of a statement). A batch (the scheduled action) reuses the plans of its connection.
 IDENTIFY_FUNCTION = """
 CREATE OR REPLACE FUNCTION crm_telephony_identify(
     p_key varchar, p_company_ids integer[], p_max_leads integer, p_pbx_id integer DEFAULT NULL)
@@ -57,41 +58,44 @@ BEGIN
     -- responsible manager first, then the oldest client; a single matching contact is the caller
     FOR r IN
         SELECT p.id, p.commercial_partner_id AS client, c.user_id AS manager
-          FROM res_partner p
-          JOIN res_partner c ON c.id = p.commercial_partner_id
+          FROM res_partner p, res_partner c
          WHERE (p.phone_e164 = p_key OR p.mobile_e164 = p_key)
+           AND c.id = p.commercial_partner_id
            AND p.active
            AND (p.company_id IS NULL OR p.company_id = ANY(p_company_ids))
-           AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = p.id AND NOT u.share)
-         ORDER BY c.user_id IS NULL, p.commercial_partner_id, p.id
-         LIMIT 50
     LOOP
-        IF o_client_id IS NULL THEN
+        CONTINUE WHEN EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = r.id AND NOT u.share);
+        IF o_client_id IS NULL
+           OR (o_user_id IS NULL AND r.manager IS NOT NULL)
+           OR ((o_user_id IS NULL) = (r.manager IS NULL) AND r.client < o_client_id) THEN
             o_client_id := r.client;
             o_user_id := r.manager;
-        END IF;
-        IF r.client = o_client_id THEN
+            v_contacts := ARRAY[r.id];
+        ELSIF r.client = o_client_id THEN
             v_contacts := v_contacts || r.id;
         END IF;
     END LOOP;
+    -- p_max_leads = 0: only the best open lead, and only when it is needed to know the manager
     IF o_client_id IS NOT NULL THEN
         o_partner_id := CASE WHEN cardinality(v_contacts) = 1 THEN v_contacts[1] ELSE o_client_id END;
-        -- the client's open leads and deals: the manager's first, deals before leads, newest first
-        FOR r IN
-            SELECT l.id, l.user_id, l.team_id
-              FROM crm_lead l
-             WHERE l.partner_id IN (SELECT m.id FROM res_partner m WHERE m.commercial_partner_id = o_client_id)
-               AND l.active AND COALESCE(l.probability, 0) < 100
-               AND (l.company_id IS NULL OR l.company_id = ANY(p_company_ids))
-             ORDER BY l.user_id IS NOT DISTINCT FROM o_user_id DESC, l.type = 'opportunity' DESC, l.id DESC
-             LIMIT p_max_leads
-        LOOP
-            IF cardinality(o_lead_ids) = 0 THEN
-                v_lead_user := r.user_id;
-                v_lead_team := r.team_id;
-            END IF;
-            o_lead_ids := o_lead_ids || r.id;
-        END LOOP;
+        IF p_max_leads > 0 OR o_user_id IS NULL THEN
+            -- the client's open leads and deals: the manager's first, deals before leads, newest first
+            FOR r IN
+                SELECT l.id, l.user_id, l.team_id
+                  FROM crm_lead l
+                 WHERE l.partner_id IN (SELECT m.id FROM res_partner m WHERE m.commercial_partner_id = o_client_id)
+                   AND l.active AND COALESCE(l.probability, 0) < 100
+                   AND (l.company_id IS NULL OR l.company_id = ANY(p_company_ids))
+                 ORDER BY l.user_id IS NOT DISTINCT FROM o_user_id DESC, l.type = 'opportunity' DESC, l.id DESC
+                 LIMIT GREATEST(p_max_leads, 1)
+            LOOP
+                IF cardinality(o_lead_ids) = 0 THEN
+                    v_lead_user := r.user_id;
+                    v_lead_team := r.team_id;
+                END IF;
+                o_lead_ids := o_lead_ids || r.id;
+            END LOOP;
+        END IF;
     ELSE
         -- no client: open leads with this number, assigned ones first
         FOR r IN
@@ -101,7 +105,7 @@ BEGIN
                AND l.active AND COALESCE(l.probability, 0) < 100
                AND (l.company_id IS NULL OR l.company_id = ANY(p_company_ids))
              ORDER BY l.user_id IS NULL, l.type = 'opportunity' DESC, l.id DESC
-             LIMIT p_max_leads
+             LIMIT GREATEST(p_max_leads, 1)
         LOOP
             IF cardinality(o_lead_ids) = 0 THEN
                 v_lead_user := r.user_id;
@@ -223,11 +227,13 @@ class CrmCall(models.Model):
         return res
 
     @api.model
-    def _crm_identify_caller(self, number, pbx=None):
+    def _crm_identify_caller(self, number, pbx=None, leads=True):
         """Who is calling from ``number``: phone keys of clients and contacts, then of open leads.
 
         :param number: the number as dialled or received, in any notation;
-        :param pbx: the PBX the call goes through (its company and country), else the current company.
+        :param pbx: the PBX the call goes through (its company and country), else the current company;
+        :param leads: False when the open leads are not needed (routing): ``leads`` is then empty, or
+            the best open lead alone when the client has no responsible manager (its manager is).
         :return: dict with ``number_e164`` (False when the number is none), ``partner`` (the matching
             contact, or the client), ``client`` (its commercial partner), ``user`` (the client's
             responsible manager, else the manager of the best open deal), ``team`` (the manager's
@@ -276,7 +282,7 @@ class CrmCall(models.Model):
                 "SELECT * FROM crm_telephony_identify(%s, %s, %s, %s)",
                 key,
                 company_ids,
-                MAX_OPEN_LEADS,
+                MAX_OPEN_LEADS if leads else 0,
                 pbx.id if pbx else None,
             )
         )

@@ -298,7 +298,7 @@ class CrmPbx(models.Model):
         the PBX's default queue. Returns the JSON-ready dict of the routing endpoint.
         """
         self.ensure_one()
-        found = self.env["crm.call"]._crm_identify_caller(number, pbx=self)
+        found = self.env["crm.call"]._crm_identify_caller(number, pbx=self, leads=False)
         client_id = found["client"].id or None
         if found["extension"]:
             return {
