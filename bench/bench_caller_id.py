@@ -22,9 +22,9 @@ the clients), BENCH_SKIP_HTTP (1: no routing phase).
    ``bench_caller_id_number``. Progress is printed with the rate and the time left.
 2. On a sample spread evenly over the formats (each number given the way a PBX sends it: +7..., 7..., 8... for
    Russian numbers, +CC... or 00CC... for foreign ones) plus 10 % unknown numbers that must match nothing, times
-   in this process, taking turns on each lookup: ``crm.call._crm_identify_caller(number, pbx=...)`` with an
-   empty ORM cache (as in a request) and with a warm one (as in the cron's batch), and stock Odoo's
-   ``res.partner`` search on ``phone_mobile_search`` '=' with the E.164 number and 'ilike' with its last 10
+   in this process, taking turns on each lookup: ``crm.call._crm_identify_caller(number, pbx=...)`` as in a
+   request (a new cursor, whose pooled connection Odoo resets, and an empty ORM cache) and as in the cron's batch
+   (same cursor, warm cache), and stock Odoo's ``res.partner`` search (as in a request) on ``phone_mobile_search`` '=' with the E.164 number and 'ilike' with its last 10
    digits (trigram index): p50/p95/p99, recall per format, false matches, SQL queries and CPU (Python +
    PostgreSQL backend) per lookup.
 3. Starts a server on 127.0.0.1 (threaded, as `-d DB` alone, then with --db-filter) and times the routing
@@ -465,14 +465,14 @@ def measure(methods, lookups):
     """Time each method on each lookup, interleaved (the methods take turns on every lookup, so a change of load
     on the machine hits them alike); recall per format, false matches and SQL queries per lookup.
 
-    A "cold" method starts each lookup with an empty ORM cache, like a request (only the PBX row is loaded: the
-    controller has read it to check the signature); a warm one keeps the cache, like the cron processing a batch."""
+    A "cold" method runs each lookup as a request does: in a new cursor (Odoo resets the pooled connection it
+    borrows, DISCARD ALL: no plan of a previous request is reused) with an empty ORM cache, after reading the
+    PBX row (the controller has read it to check the signature). A warm one keeps the shell's cursor and cache,
+    like the scheduled action processing a batch."""
     results = [
         {"label": m["label"], "times": [], "queries": [], "per_fmt": {}, "false": 0, "n": 0, "py": 0.0, "pg": 0.0}
         for m in methods
     ]
-    ENV.cr.execute("SELECT pg_backend_pid()")
-    backend = psutil.Process(ENV.cr.fetchone()[0])
     deadline = time.monotonic() + PHASE_SECONDS * len(methods)
     for i, lookup in enumerate(lookups):
         if time.monotonic() > deadline:
@@ -483,15 +483,12 @@ def measure(methods, lookups):
         for index in order:
             method, res = methods[index], results[index]
             if method["cold"]:
-                ENV.invalidate_all()
-                PBX.read(["webhook_token", "hmac_secret", "company_id", "kind"])
-            queries, py0, pg0 = ENV.cr.sql_log_count, time.thread_time(), sum(backend.cpu_times()[:2])
-            t0 = time.perf_counter()
-            found = method["run"](lookup)
-            res["times"].append(time.perf_counter() - t0)
-            res["py"] += time.thread_time() - py0
-            res["pg"] += sum(backend.cpu_times()[:2]) - pg0
-            res["queries"].append(ENV.cr.sql_log_count - queries)
+                with ENV.registry.cursor() as cr:
+                    env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+                    env["crm.pbx"].browse(PBX.id).read(["webhook_token", "hmac_secret", "company_id", "kind"])
+                    found = time_lookup(env, method, lookup, res)
+            else:
+                found = time_lookup(ENV, method, lookup, res)
             right, wrong = method["match"](lookup, found)
             hits, total = res["per_fmt"].get(lookup["fmt"], (0, 0))
             res["per_fmt"][lookup["fmt"]] = (hits + (1 if right else 0), total + 1)
@@ -505,24 +502,38 @@ def measure(methods, lookups):
     return results
 
 
-def identify_run(lookup):
-    return ENV["crm.call"].sudo()._crm_identify_caller(lookup["number"], pbx=PBX)
+def time_lookup(env, method, lookup, res):
+    """Run one lookup in ``env``: its time, SQL queries and CPU (this process and its PostgreSQL backend)."""
+    env.cr.execute("SELECT pg_backend_pid()")
+    backend = psutil.Process(env.cr.fetchone()[0])
+    queries, py0, pg0 = env.cr.sql_log_count, time.thread_time(), sum(backend.cpu_times()[:2])
+    t0 = time.perf_counter()
+    found = method["run"](env, lookup)
+    res["times"].append(time.perf_counter() - t0)
+    res["py"] += time.thread_time() - py0
+    res["pg"] += sum(backend.cpu_times()[:2]) - pg0
+    res["queries"].append(env.cr.sql_log_count - queries)
+    return found
 
 
-def identify_match(lookup, found):
-    partner = found["partner"]
+def identify_run(env, lookup):
+    found = env["crm.call"].sudo()._crm_identify_caller(lookup["number"], pbx=env["crm.pbx"].browse(PBX.id))
+    return found["partner"].id
+
+
+def identify_match(lookup, partner_id):
     if not lookup["partner_id"]:
-        return (not partner), bool(partner)
-    right = partner.id == lookup["partner_id"]
-    return right, bool(partner) and not right
+        return (not partner_id), bool(partner_id)
+    right = partner_id == lookup["partner_id"]
+    return right, bool(partner_id) and not right
 
 
-def stock_eq_run(lookup):
-    return ENV["res.partner"].search([("phone_mobile_search", "=", lookup["e164"])]).ids
+def stock_eq_run(env, lookup):
+    return env["res.partner"].search([("phone_mobile_search", "=", lookup["e164"])]).ids
 
 
-def stock_ilike_run(lookup):
-    return ENV["res.partner"].search([("phone_mobile_search", "ilike", re.sub(r"\D", "", lookup["e164"])[-10:])]).ids
+def stock_ilike_run(env, lookup):
+    return env["res.partner"].search([("phone_mobile_search", "ilike", re.sub(r"\D", "", lookup["e164"])[-10:])]).ids
 
 
 def stock_match(lookup, ids):
@@ -702,12 +713,12 @@ def main():
     say(f"Sample: {len(lookups)} lookups over {len(FORMATS)} formats + unknown numbers.")
 
     for lookup in lookups[:50]:  # warm-up
-        identify_run(lookup)
+        identify_run(ENV, lookup)
     results = measure(
         [
-            {"label": "_crm_identify_caller, cold cache (a request)", "run": identify_run, "match": identify_match,
+            {"label": "_crm_identify_caller, as in a request", "run": identify_run, "match": identify_match,
              "cold": True},
-            {"label": "_crm_identify_caller, warm cache (cron batch)", "run": identify_run, "match": identify_match,
+            {"label": "_crm_identify_caller, as in a cron batch", "run": identify_run, "match": identify_match,
              "cold": False},
             {"label": "stock phone_mobile_search '=' E.164", "run": stock_eq_run, "match": stock_match, "cold": True},
             {"label": "stock phone_mobile_search ilike 10 digits", "run": stock_ilike_run, "match": stock_match,
