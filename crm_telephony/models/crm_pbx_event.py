@@ -31,6 +31,11 @@ MAX_AUTO_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(hours=6)
 # The scheduled action hands over after this many seconds (it is triggered again for the rest).
 PROCESS_TIME_BUDGET = 10
+# Session advisory locks of the wake-up handshake between the journal and the scheduled action
+# (see _crm_telephony_journal and _cron_process): namespace "CRMT", then what is locked.
+LOCK_NAMESPACE = 0x43524D54
+LOCK_RUNNING = 1  # exclusive: the scheduled action is processing
+LOCK_GATE = 2  # shared: a request counts on the running action; exclusive: the action is about to stop
 
 
 class CrmPbxEvent(models.Model):
@@ -115,12 +120,11 @@ class CrmPbxEvent(models.Model):
         # that Odoo's request retry resolves (the retry finds the row and answers "not new"), so
         # PostgreSQL's complaint is not an error worth logging.
         #
-        # The same statement triggers the processing (see _crm_telephony_wake_up): a trigger row
-        # of the scheduled action, committed with the events, as ir.cron._trigger() would create.
-        # The scheduled action deletes the triggers it has seen when it ends, so a trigger
-        # committed while it runs makes it run again: an event can never wait for the next
-        # regular run, however close to the end of a run it arrives.
-        cron_id = self._crm_telephony_cron_id()
+        # The same statement triggers the processing: a trigger row of the scheduled action,
+        # committed with the events, as ir.cron._trigger() creates it (Odoo deletes, when a run
+        # ends, only the triggers that run's snapshot saw). And it tells whether the action is
+        # running and counts on this request (see _cron_process): then the cron workers need no
+        # wake-up, which costs more than the rest of the acknowledgement.
         self.env.cr.execute(
             SQL(
                 """
@@ -131,24 +135,25 @@ class CrmPbxEvent(models.Model):
                 VALUES %(rows)s
                 ON CONFLICT (pbx_id, external_id) DO NOTHING
                 RETURNING id
-            ), woken AS (
-                SELECT EXISTS (
-                    SELECT 1 FROM ir_cron_trigger t
-                     WHERE t.cron_id = %(cron)s
-                       AND t.call_at >= date_trunc('second', now() at time zone 'UTC')
-                ) AS recently
             ), wake AS (
                 INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, create_date, write_uid, write_date)
                 SELECT c.id, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC',
                        %(uid)s, now() at time zone 'UTC'
                   FROM ir_cron c
                  WHERE c.id = %(cron)s AND c.active AND EXISTS (SELECT 1 FROM new)
+            ), counted AS (
+                SELECT CASE WHEN pg_try_advisory_xact_lock_shared(%(ns)s, %(running)s) THEN false
+                            ELSE pg_try_advisory_xact_lock_shared(%(ns)s, %(gate)s)
+                       END AS on_running_action
             )
-            SELECT new.id, woken.recently FROM new, woken
+            SELECT new.id, counted.on_running_action FROM new, counted
             """,
                 rows=SQL(", ").join(rows),
-                cron=cron_id,
+                cron=self._crm_telephony_cron_id(),
                 uid=self.env.uid,
+                ns=LOCK_NAMESPACE,
+                running=LOCK_RUNNING,
+                gate=LOCK_GATE,
             ),
             log_exceptions=False,
         )
@@ -163,14 +168,8 @@ class CrmPbxEvent(models.Model):
 
     @api.model
     def _crm_telephony_wake_up(self):
-        """Wake the cron workers up once this transaction is committed (a NOTIFY, sent on another
-        connection, as ir.cron._trigger() does).
-
-        Once a second at most: the journal skips it when the processing was already triggered in
-        the same second (under load the scheduled action is running and takes new events until
-        none is left). A lost wake-up (a cron worker starting, or recycled, when it was sent)
-        delays the processing by a second while events keep arriving, and by the cron workers'
-        polling interval (a minute) otherwise."""
+        """Wake the cron workers up once this transaction is committed: a NOTIFY, sent on another
+        connection, as ir.cron._trigger() sends for a trigger due now."""
         self.env.cr.postcommit.add(self.env["ir.cron"].browse(self._crm_telephony_cron_id())._notifydb)
 
     # ------------------------------------------------------------------
@@ -250,18 +249,62 @@ class CrmPbxEvent(models.Model):
     def _cron_process(self, batch_size=PROCESS_BATCH, time_budget=PROCESS_TIME_BUDGET):
         """Scheduled action: process the pending events and retry the failed ones that are due.
 
-        Commits after each batch (outside tests) so that a crash loses no finished work."""
+        Commits after each batch (outside tests) so that a crash loses no finished work.
+
+        Wake-up handshake with the journal. While this runs it holds the advisory lock RUNNING; a
+        request that finds it held takes GATE (shared, until its commit) and sends no wake-up:
+        this run takes its events. Before stopping, the run takes GATE exclusively, which waits
+        for those requests to commit, and looks once more with a new snapshot. It then releases
+        RUNNING before GATE, so that a request either finds the gate open on a run that will
+        look again, or finds no run and wakes the cron workers up. Without it, a request
+        committing after the run's last look waited for the cron workers' next poll (a minute)."""
         started = fields.Datetime.now()
         done = 0
-        while True:
-            events = self.search(self._crm_telephony_todo_domain(), order="id", limit=batch_size)
-            if not events:
-                break
-            done += len(events._process())
-            if not getattr(threading.current_thread(), "testing", False):
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-            if len(events) < batch_size or (fields.Datetime.now() - started).total_seconds() > time_budget:
-                break
+        testing = getattr(threading.current_thread(), "testing", False)
+        cr = self.env.cr
+        todo = self._crm_telephony_todo_domain()
+
+        held = []  # the advisory locks this session holds
+
+        def lock(key):
+            cr.execute(SQL("SELECT pg_advisory_lock(%s, %s)", LOCK_NAMESPACE, key))
+            held.append(key)
+
+        def unlock(key):
+            cr.execute(SQL("SELECT pg_advisory_unlock(%s, %s)", LOCK_NAMESPACE, key))
+            held.remove(key)
+
+        lock(LOCK_RUNNING)
+        try:
+            while True:
+                events = self.search(todo, order="id", limit=batch_size)
+                if not events:
+                    lock(LOCK_GATE)
+                    if not testing:
+                        cr.commit()  # pylint: disable=invalid-commit
+                    more = self.search(self._crm_telephony_todo_domain(), limit=1)
+                    if not more:
+                        break
+                    unlock(LOCK_GATE)
+                    continue
+                done += len(events._process())
+                if not testing:
+                    cr.commit()  # pylint: disable=invalid-commit
+                if (fields.Datetime.now() - started).total_seconds() > time_budget:
+                    break
+        except Exception:
+            if not testing:
+                # session locks outlive the transaction: release them on a usable one
+                cr.rollback()
+                for key in (LOCK_RUNNING, LOCK_GATE):
+                    if key in held:
+                        unlock(key)
+            raise
+        # RUNNING before GATE: a request then either finds the gate closed (and wakes the cron
+        # workers up) or finds no run (and wakes them up)
+        for key in (LOCK_RUNNING, LOCK_GATE):
+            if key in held:
+                unlock(key)
         remaining = self.search_count(self._crm_telephony_todo_domain())
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         return done

@@ -7,12 +7,14 @@ import time
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import fields
+import psycopg2
+
+from odoo import fields, sql_db
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.crm_telephony.models import crm_call
+from odoo.addons.crm_telephony.models import crm_call, crm_pbx_event
 from odoo.addons.crm_telephony.models import crm_demo_generator_calls as calls_demo
 
 from .common import TestCrmTelephonyCommon
@@ -108,7 +110,7 @@ class TestCallIntake(CallIntakeCase):
 
     def test_events_journaled_before_processing(self):
         """The webhook only stores; the scheduled action is triggered with the events (a trigger
-        row in the same transaction) and the cron workers are woken up at once, once a second."""
+        row in the same transaction) and the cron workers are woken up after the commit."""
         cron = self.env.ref("crm_telephony.ir_cron_crm_pbx_event_process")
         Trigger = self.env["ir.cron.trigger"]
         Trigger.search([("cron_id", "=", cron.id)]).unlink()
@@ -125,12 +127,44 @@ class TestCallIntake(CallIntakeCase):
         self.assertEqual(wake_ups(), before + 1, "the cron workers are woken up after the commit")
         events |= self._journal(self._event("answer", offset=5))
         self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), 2, "each request commits its trigger")
-        self.assertEqual(wake_ups(), before + 1, "one wake-up a second is enough")
+        self.assertEqual(wake_ups(), before + 2, "each request wakes the cron workers up")
         self._journal(self._event("answer", offset=5))  # a repeated delivery: nothing new, no trigger
         self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), 2)
+        self.assertEqual(wake_ups(), before + 2)
         self.assertEqual(self.Event._cron_process(), 2)
         self.assertEqual(set(events.mapped("state")), {"done"})
         self.assertEqual(self._call().state, "answered")
+
+    def _wake_ups(self):
+        return sum(1 for func in self.env.cr.postcommit._funcs if getattr(func, "__name__", "") == "_notifydb")
+
+    def test_wake_up_handshake(self):
+        """While the processing runs, a request counts on it and sends no wake-up; before stopping,
+        the run waits for such requests to commit; once it has stopped, requests wake the cron
+        workers up. The run is played by another connection holding the advisory locks."""
+        ns, running, gate = crm_pbx_event.LOCK_NAMESPACE, crm_pbx_event.LOCK_RUNNING, crm_pbx_event.LOCK_GATE
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as run:
+            run.execute("SELECT pg_advisory_lock(%s, %s)", (ns, running))
+            before = self._wake_ups()
+            self.assertTrue(self._journal(self._event("start")))
+            self.assertEqual(self._wake_ups(), before, "the running processing takes the event")
+            # the run cannot close its gate before this request commits
+            run.execute("SET LOCAL lock_timeout = '100ms'")
+            with self.assertRaises(psycopg2.errors.LockNotAvailable), mute_logger("odoo.sql_db"):
+                run.execute("SELECT pg_advisory_lock(%s, %s)", (ns, gate))
+            run.rollback()
+            run.execute("SELECT pg_advisory_unlock(%s, %s)", (ns, running))
+            run.commit()
+        self.assertTrue(self._journal(self._event("answer", offset=5)))
+        self.assertEqual(self._wake_ups(), before + 1, "no processing runs: the cron workers are woken up")
+        # the scheduled action itself leaves no lock behind
+        self.assertEqual(self.Event._cron_process(), 2)
+        self.env.cr.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND pid = pg_backend_pid()"
+            " AND mode = 'ExclusiveLock'",
+            (ns,),
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
 
     def test_any_order_same_call(self):
         """Every arrival order of start, answer, end and recording gives the same call."""
