@@ -242,9 +242,10 @@ class CrmCall(models.Model):
             manager's active extension on it) and ``queue_extension`` (the team's queue, else the
             PBX's team's, else its default queue). Records are bound to this environment.
 
-        A request asks this while the phone rings: one statement, the ``crm_telephony_identify``
-        function (exact matches on btree-indexed keys, plan cached by PL/pgSQL), no ORM read.
-        It is not limited by record rules.
+        Asked while the phone rings: one statement, the ``crm_telephony_identify`` function (exact
+        matches on btree-indexed keys; its plans are kept for the connection, i.e. for a batch of
+        the scheduled action, not across requests: Odoo resets the connection it lends to each),
+        no ORM read. It is not limited by record rules.
         """
         Partner, Lead = self.env["res.partner"], self.env["crm.lead"]
         if pbx:
