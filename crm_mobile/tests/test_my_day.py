@@ -1,13 +1,16 @@
 from lxml import etree
 
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import freeze_time, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from .common import CrmMobileCommon
 
 
 @tagged("post_install", "-at_install")
+# "today" and "overdue" are relative to the day: a run crossing midnight (in the users' UTC) between
+# the set-up and a test must not turn today's activities into overdue ones
+@freeze_time("2026-06-15 12:00:00")
 class TestMyDay(CrmMobileCommon):
     @classmethod
     def setUpClass(cls):
