@@ -33,16 +33,11 @@ the clients), BENCH_SKIP_HTTP (1: no routing phase).
 """
 
 import csv
-import hashlib
-import hmac
 import io
 import json
 import os
 import random
 import re
-import signal
-import socket
-import subprocess
 import sys
 import time
 import urllib.error
@@ -58,6 +53,19 @@ if "env" not in globals():
     sys.exit("Run me in an Odoo shell: ./crmctl shell --db DB < bench/bench_caller_id.py")
 
 ENV = env  # noqa: F821
+
+sys.path.insert(0, os.path.join(os.environ.get("CRMCTL_REPO", os.getcwd()), "bench"))
+from benchlib import (  # noqa: E402
+    HOST,
+    load,
+    log_problems,
+    percentile,
+    say,
+    signed_headers,
+    start_server,
+    stop_server,
+)
+
 N_PARTNERS = int(os.environ.get("BENCH_PARTNERS", "500000"))
 N_LOOKUPS = int(os.environ.get("BENCH_LOOKUPS", "2000"))
 N_ROUTE = int(os.environ.get("BENCH_ROUTE_REQUESTS", "2000"))
@@ -65,7 +73,6 @@ SEED = int(os.environ.get("BENCH_SEED", "1"))
 PHASE_SECONDS = float(os.environ.get("BENCH_PHASE_SECONDS", "300"))
 REBUILD = os.environ.get("BENCH_REBUILD") == "1"
 SKIP_HTTP = os.environ.get("BENCH_SKIP_HTTP") == "1"
-HOST = "127.0.0.1"  # the only host this script ever sends a request to
 PARAM = "crm_telephony.bench_caller_id"
 TRUTH = "bench_caller_id_number"
 COMPANY_SHARE = 0.4  # 40 % companies, 60 % contacts of those companies
@@ -161,10 +168,6 @@ def pbx_forms(e164):
 # ---------------------------------------------------------------- helpers
 
 
-def say(msg):
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
 class Progress:
     def __init__(self, label, total):
         self.label, self.total, self.start, self.last = label, total, time.monotonic(), 0.0
@@ -178,18 +181,6 @@ class Progress:
         rate = done / elapsed
         eta = (self.total - done) / rate if rate else float("inf")
         say(f"  {self.label}: {done:,}/{self.total:,} ({100 * done / self.total:.0f} %), {rate:,.0f}/s, ETA {eta:.0f}s")
-
-
-def load():
-    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
-
-
-def percentile(values, q):
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank]
 
 
 def stats_ms(seconds):
@@ -546,57 +537,6 @@ def stock_match(lookup, ids):
 # ---------------------------------------------------------------- routing over HTTP
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def start_server(db, log_path, db_filter):
-    """Odoo's threaded server on HOST. Without db_filter it serves the one database given with -d: a request
-    without a session is routed to it directly; with --db-filter Odoo lists the databases for each such request
-    (a new connection to the "postgres" database and a query on pg_database)."""
-    port = free_port()
-    cfg = odoo.tools.config
-    cmd = [
-        sys.executable, "-c", "import odoo.cli, sys; sys.argv[0] = 'odoo'; odoo.cli.main()", "server",
-        f"--addons-path={cfg['addons_path']}", f"--data-dir={cfg['data_dir']}", "-d", db,
-        f"--http-interface={HOST}", f"--http-port={port}", f"--logfile={log_path}", "--max-cron-threads=0",
-        "--workers=0",
-    ]  # fmt: skip
-    if db_filter:
-        cmd.append(f"--db-filter=^{re.escape(db)}$")
-    server = subprocess.Popen(cmd, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://{HOST}:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server stopped; see {log_path}")
-        try:
-            with urllib.request.urlopen(url + "/web/login", timeout=5) as resp:
-                if resp.status == 200:
-                    return server, url
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.5)
-    stop_server(server)
-    raise RuntimeError(f"the server did not answer within 120 s; see {log_path}")
-
-
-def stop_server(server):
-    server.send_signal(signal.SIGINT)
-    try:
-        server.wait(30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(10)
-
-
-def log_problems(log_path):
-    pattern = re.compile(r"^\S+ \S+ \d+ (WARNING|ERROR|CRITICAL) ")
-    with open(log_path, encoding="utf-8", errors="replace") as fh:
-        return [line.rstrip() for line in fh if pattern.match(line)]
-
-
 def cpu_seconds(pid, db):
     """CPU seconds (user + system) used so far by the server process and by its PostgreSQL backends."""
     odoo_cpu = sum(psutil.Process(pid).cpu_times()[:2])
@@ -611,14 +551,6 @@ def cpu_seconds(pid, db):
     return odoo_cpu, backends
 
 
-def signed_headers(secret, payload):
-    """The generic PBX's signature (crm.pbx._crm_telephony_verify_generic): hex HMAC-SHA256 of
-    "<timestamp>.<payload>", the payload being the body of a POST or the raw query string of a GET."""
-    timestamp = str(int(time.time()))
-    signature = hmac.new(secret.encode(), timestamp.encode() + b"." + payload, hashlib.sha256).hexdigest()
-    return {"X-Crm-Timestamp": timestamp, "X-Crm-Signature": signature}
-
-
 def route_phase(lookups, pbx, managers, db_filter=False):
     token, secret = pbx.sudo().webhook_token, pbx.sudo().hmac_secret
     extension_of = {line.user_id.id: line.extension for line in pbx.extension_ids}
@@ -628,7 +560,9 @@ def route_phase(lookups, pbx, managers, db_filter=False):
     if os.path.exists(log_path):
         os.remove(log_path)
     say(f"Starting a server on {HOST} (log {log_path}) ...")
-    server, url = start_server(ENV.cr.dbname, log_path, db_filter)
+    # Odoo's threaded server, no cron: the requests are the only work
+    server, port = start_server(ENV.cr.dbname, log_path, ["--workers=0", "--max-cron-threads=0"], db_filter)
+    url = f"http://{HOST}:{port}"
     times, wrong, errors = [], 0, 0
     try:
 

@@ -25,33 +25,38 @@ BENCH_PROCESS_SECONDS (cap of the wait for processing, 900), BENCH_DB_FILTER (1:
    state, wait and talk seconds as planned.
 """
 
-import hashlib
-import hmac
 import http.client
 import json
 import multiprocessing
 import os
 import random
 import re
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from queue import Empty
 
 import psutil
 
-import odoo
 from odoo import Command
 
 if "env" not in globals():
     sys.exit("Run me in an Odoo shell: ./crmctl shell --db DB < bench/bench_intake.py")
 
 ENV = env  # noqa: F821
+
+sys.path.insert(0, os.path.join(os.environ.get("CRMCTL_REPO", os.getcwd()), "bench"))
+from benchlib import (  # noqa: E402
+    HOST,
+    load,
+    log_problems,
+    percentile,
+    say,
+    signed_headers,
+    start_server,
+    stop_server,
+)
+
 N_EVENTS = int(os.environ.get("BENCH_EVENTS", "10000"))
 N_CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
@@ -59,26 +64,9 @@ SEED = int(os.environ.get("BENCH_SEED", "1"))
 SEND_SECONDS = float(os.environ.get("BENCH_SEND_SECONDS", "300"))
 PROCESS_SECONDS = float(os.environ.get("BENCH_PROCESS_SECONDS", "900"))
 DB_FILTER = os.environ.get("BENCH_DB_FILTER") == "1"
-HOST = "127.0.0.1"  # the only host this script ever sends a request to
 MANAGERS = 10
 ACTIVE_CALLS_PER_CLIENT = 4
 REQUEST_TIMEOUT = 30
-
-
-def say(msg):
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def percentile(values, q):
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank]
-
-
-def load():
-    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 # ---------------------------------------------------------------- setup
@@ -192,56 +180,6 @@ def plan(run_id, extensions, known, unknown):
 # ---------------------------------------------------------------- server
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def start_server(db, log_path):
-    port = free_port()
-    cfg = odoo.tools.config
-    cmd = [
-        sys.executable, "-c", "import odoo.cli, sys; sys.argv[0] = 'odoo'; odoo.cli.main()", "server",
-        f"--addons-path={cfg['addons_path']}", f"--data-dir={cfg['data_dir']}", "-d", db,
-        f"--http-interface={HOST}", f"--http-port={port}", f"--gevent-port={free_port()}", f"--logfile={log_path}",
-        f"--workers={WORKERS}", "--max-cron-threads=1",
-    ]  # fmt: skip
-    if DB_FILTER:
-        # Odoo then lists the databases for each request without a session (the PBX's): a new connection to the
-        # "postgres" database and a query on pg_database per request.
-        cmd.append(f"--db-filter=^{re.escape(db)}$")
-    server = subprocess.Popen(cmd, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://{HOST}:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server stopped; see {log_path}")
-        try:
-            with urllib.request.urlopen(url + "/web/login", timeout=5) as resp:
-                if resp.status == 200:
-                    return server, port
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.5)
-    stop_server(server)
-    raise RuntimeError(f"the server did not answer within 120 s; see {log_path}")
-
-
-def stop_server(server):
-    server.send_signal(signal.SIGINT)
-    try:
-        server.wait(60)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(10)
-
-
-def log_problems(log_path):
-    pattern = re.compile(r"^\S+ \S+ \d+ (WARNING|ERROR|CRITICAL) ")
-    with open(log_path, encoding="utf-8", errors="replace") as fh:
-        return [line.rstrip() for line in fh if pattern.match(line)]
-
-
 def worker_pids(log_path):
     """{"http": [...], "cron": [...]} pids of the server's workers, as the server logged them."""
     pids = {"http": [], "cron": []}
@@ -287,12 +225,6 @@ def cpu_used(before, after):
 # ---------------------------------------------------------------- send
 
 
-def signed(secret, body):
-    timestamp = str(int(time.time()))
-    signature = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return {"Content-Type": "application/json", "X-Crm-Timestamp": timestamp, "X-Crm-Signature": signature}
-
-
 def send_all(port, token, secret, calls):
     """Post every event from N_CLIENTS processes; [(latency s, status, new, call id)] and the wall time.
 
@@ -332,7 +264,12 @@ def send_all(port, token, secret, calls):
             conn = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
             t0 = time.perf_counter()
             try:
-                conn.request("POST", path, body=body, headers=signed(secret, body))
+                conn.request(
+                    "POST",
+                    path,
+                    body=body,
+                    headers={"Content-Type": "application/json", **signed_headers(secret, body)},
+                )
                 response = conn.getresponse()
                 data = response.read()
                 elapsed = time.perf_counter() - t0
@@ -443,7 +380,8 @@ def main():
     if os.path.exists(log_path):
         os.remove(log_path)
     say(f"Starting a server on {HOST} (log {log_path}) ...")
-    server, port = start_server(db, log_path)
+    # with --db-filter, Odoo lists the databases for each request without a session (the PBX's)
+    server, port = start_server(db, log_path, [f"--workers={WORKERS}", "--max-cron-threads=1"], DB_FILTER)
     try:
         time.sleep(2)  # the workers log that they are alive
 

@@ -113,7 +113,9 @@ def cmd_shell(args):
     if not pg.database_exists(args.db):
         raise CrmctlError(f"database {args.db} does not exist; create it with `./crmctl install --db {args.db}`")
     cmd = odoo.command("shell", *odoo.server_args(), "-d", args.db, "--no-http", "--log-level=warn")
-    os.execve(cmd[0], cmd, odoo.env())
+    shell_env = odoo.env()
+    shell_env["CRMCTL_REPO"] = env.REPO  # where a script on stdin finds the repository (bench/benchlib.py)
+    os.execve(cmd[0], cmd, shell_env)
 
 
 def _demo_ready(db):
