@@ -6,7 +6,6 @@ from . import crm_pbx_event
 from . import crm_call_task
 from . import crm_call_campaign
 from . import crm_call_campaign_report
-from . import crm_call_task_timeline
 from . import crm_demo_generator_campaigns
 from . import res_partner
 from . import res_country

@@ -32,7 +32,7 @@ MAX_URL_LENGTH = 2048
 ORIGINATE_TIMEOUT_SECONDS = 10
 
 # What libphonenumber needs of a country (phone_validation reads these two attributes).
-CountryCodes = namedtuple("CountryCodes", "id code phone_code")
+CountryCodes = namedtuple("CountryCodes", "code phone_code")
 
 
 class PbxRefused(Exception):
@@ -267,7 +267,7 @@ class CrmPbx(models.Model):
     @api.model
     @tools.ormcache("company_id")
     def _crm_telephony_company_country(self, company_id):
-        """The country of ``company_id`` as ``CountryCodes(id, code, phone_code)``, None without one:
+        """The country of ``company_id`` as ``CountryCodes(code, phone_code)``, None without one:
         the country of the numbers its PBXs send without an international prefix.
 
         Asked on every call while the phone rings, so cached (the ORM's res.company.country_id
@@ -279,7 +279,7 @@ class CrmPbx(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """
-            SELECT co.id, co.code, co.phone_code
+            SELECT co.code, co.phone_code
               FROM res_company c
               JOIN res_partner p ON p.id = c.partner_id
               JOIN res_country co ON co.id = p.country_id
