@@ -411,3 +411,102 @@ def test_d_routing_refuses_unsigned_and_forged_questions(server, admin, pbx, cli
     status, answer = http_request(server, "GET", path, headers=sign(pbx["secret"], b"number=%2B70000000000"))
     assert status == 403, answer
     assert "extension" not in answer
+
+
+# ---------------------------------------------------------------- (e) click-to-call
+
+
+class OriginatingPbx:
+    """The generic PBX's originate endpoint on 127.0.0.1: checks the signature like the webhook's
+    (hex HMAC-SHA256 of ``<timestamp>.<body>``) and, like a PBX that does not tell the id of the call
+    it starts (Zadarma's CallBack, Mango's callback command), answers only that it is ringing."""
+
+    def __init__(self, secret):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.requests = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                timestamp = self.headers.get("X-Crm-Timestamp") or ""
+                expected = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+                ok = hmac.compare_digest(expected, self.headers.get("X-Crm-Signature") or "")
+                if ok:
+                    owner.requests.append(json.loads(body))
+                data = json.dumps({"status": "ringing"} if ok else {"error": "bad signature"}).encode()
+                self.send_response(200 if ok else 401)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/originate"
+
+    def __enter__(self):
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_e_click_to_call_then_the_pbxs_concurrent_events_give_one_call(server, admin, make_user, pbx, client):
+    """A salesperson clicks the client's number; the PBX answers no call id, then sends the call's
+    events under its own id, all at the same moment: they merge into the call made at the click."""
+    sales = make_user("salesperson")
+    extension = str(random.randrange(8000, 9000))
+    admin.env["crm.pbx.extension"].create({"pbx_id": pbx["id"], "user_id": sales.env.uid, "extension": extension})
+    with OriginatingPbx(pbx["secret"]) as originate:
+        admin.env["crm.pbx"].write([pbx["id"]], {"originate_url": originate.url})
+        clicked = int(time.time())
+        try:
+            result = sales.env["crm.call"].action_click_to_call(client["written"])
+        finally:
+            admin.env["crm.pbx"].write([pbx["id"]], {"originate_url": False})
+    assert result["ok"], result
+    assert originate.requests == [{"extension": extension, "number": client["e164"], "timestamp": pytest.approx(
+        time.time(), abs=60)}]  # fmt: skip
+
+    call_id = f"e2e-click-{uuid.uuid4().hex}"
+    start = int(time.time())
+    events = [
+        {"event": "start", "call_id": call_id, "direction": "out", "number": client["e164"][1:],
+         "extension": extension, "timestamp": start},
+        {"event": "answer", "call_id": call_id, "direction": "out", "number": client["e164"][1:],
+         "extension": extension, "timestamp": start + 7},
+        {"event": "end", "call_id": call_id, "direction": "out", "number": client["e164"][1:],
+         "extension": extension, "timestamp": start + 97, "state": "answered"},
+    ]  # fmt: skip
+    barrier = threading.Barrier(len(events))
+    statuses = []
+
+    def deliver(event):
+        barrier.wait(timeout=30)
+        statuses.append(post_events(server, pbx, [event])[0])
+
+    threads = [threading.Thread(target=deliver, args=(event,)) for event in events]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert statuses == [200] * len(events)
+    assert wait_processed(admin, pbx, [call_id]) == ["done"] * len(events)
+    call = read_call(admin, pbx, call_id)
+    assert call["id"] == result["call_id"]
+    assert (call["direction"], call["state"], call["talk_seconds"]) == ("out", "answered", 90)
+    # the call started at the click (or at the PBX's start, when the clocks disagree)
+    assert odoo_datetime(clicked) <= call["date_start"] <= odoo_datetime(start)
+    assert (call["date_answer"], call["date_end"]) == (odoo_datetime(start + 7), odoo_datetime(start + 97))
+    began = datetime.strptime(call["date_start"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC).timestamp()
+    assert call["wait_seconds"] == start + 7 - began
+    assert call["partner_id"][0] == client["id"]
+    Call = admin.env["crm.call"]
+    assert Call.search_count([("pbx_id", "=", pbx["id"]), ("extension", "=", extension)]) == 1

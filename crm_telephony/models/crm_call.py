@@ -35,6 +35,10 @@ MAX_OPEN_LEADS = 20
 # working on, before the event fails and is retried later.
 LOCK_TIMEOUT = "10s"
 EVENTS = ("start", "answer", "end", "recording")
+# A click-to-call call whose PBX did not tell its id waits this long for the PBX's first event of it
+# (the PBX rings the manager first, then dials the client).
+CLICK_TO_CALL_PREFIX = "click-to-call-"
+CLICK_TO_CALL_CLAIM_WINDOW = timedelta(minutes=5)
 
 # Caller identification and routing in one statement (see _crm_identify_caller). Odoo resets a pooled
 # connection (DISCARD ALL) before each request, so the statements are planned again in every request:
@@ -331,6 +335,9 @@ class CrmCall(models.Model):
             )
         )
         if created:
+            placeholder = self._crm_call_click_to_call_claim(pbx, event, created[0][0])
+            if placeholder:
+                return placeholder, False
             return self.browse(created[0][0]), True
         rows = self.env.execute_query(
             SQL(
@@ -343,6 +350,64 @@ class CrmCall(models.Model):
         # the row may have changed since this transaction last read it
         call.invalidate_recordset()
         return call, False
+
+    @api.model
+    def _crm_call_click_to_call_claim(self, pbx, event, new_id):
+        """The click-to-call call that the first event of a new PBX call belongs to, if any.
+
+        A PBX that does not tell the id of the call it originates (Zadarma's CallBack, Mango's
+        callback command) reports it later under an id of its own: the call made at the click
+        (external id ``click-to-call-...``) takes that id, and the row just created for the event
+        (``new_id``) is dropped, so that one click gives one call.
+
+        * Mango's events name the command that started the call (``origin_ref``): an exact match,
+          whichever leg comes first (the PBX rings the manager, then dials the client);
+        * otherwise an outgoing call claims the oldest unclaimed click-to-call of the same
+          extension to the same number made in the last ``CLICK_TO_CALL_CLAIM_WINDOW``.
+
+        The click-to-call row is locked, SKIP LOCKED: two calls never take one click. Concurrent
+        events of the same call wait on the unique key of the id being given.
+        """
+        origin = event.get("origin_ref") or ""
+        if origin:
+            match = SQL("c.external_id = %s", f"{CLICK_TO_CALL_PREFIX}{origin}")
+        elif event.get("direction") != "out":
+            return self.browse()
+        else:
+            country = self.env["crm.pbx"]._crm_telephony_company_country(pbx.company_id.id)
+            key = self.env["res.partner"]._crm_telephony_phone_key(event.get("number"), country)
+            if not key or not event.get("extension"):
+                return self.browse()
+            match = SQL("c.extension = %s AND c.number_e164 = %s", event["extension"], key)
+        self.flush_model(["pbx_id", "direction", "external_id", "extension", "number_e164"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT c.id
+              FROM crm_call c
+             WHERE c.pbx_id = %s AND c.direction = 'out' AND c.state = 'ringing'
+               AND c.external_id LIKE %s AND c.create_date >= (now() AT TIME ZONE 'UTC') - %s
+               AND %s
+             ORDER BY c.id
+             LIMIT 1
+               FOR NO KEY UPDATE SKIP LOCKED
+            """,
+                pbx.id,
+                f"{CLICK_TO_CALL_PREFIX}%",
+                CLICK_TO_CALL_CLAIM_WINDOW,
+                match,
+            )
+        )
+        if not rows:
+            return self.browse()
+        self.env.execute_query(SQL("DELETE FROM crm_call WHERE id = %s", new_id))
+        self.env.execute_query(
+            SQL("UPDATE crm_call SET external_id = %s WHERE id = %s", event["call_id"], rows[0][0])
+        )
+        call = self.browse(rows[0][0])
+        call.invalidate_recordset(["external_id"])
+        _logger.info("Click-to-call %s on %s is the PBX's call %s", call.id, pbx.name, event["call_id"])
+        return call
 
     @api.model
     def _crm_call_extension_user(self, pbx, extension):

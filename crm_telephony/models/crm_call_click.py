@@ -4,6 +4,8 @@ import uuid
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .crm_call import CLICK_TO_CALL_PREFIX
+
 _logger = logging.getLogger(__name__)
 
 
@@ -104,10 +106,14 @@ class CrmCall(models.Model):
 
     @api.model
     def _crm_click_to_call_external_id(self, answer):
-        """The PBX's id of the originated call (its later events merge into our call),
-        or a unique id of ours when the PBX does not tell."""
+        """The PBX's id of the originated call (its later events merge into our call), else an
+        id of ours that the PBX's first event of the call replaces with its own."""
         if isinstance(answer, dict):
             for key in ("call_id", "pbx_call_id", "id"):
                 if answer.get(key):
                     return str(answer[key])
-        return f"click-to-call-{uuid.uuid4()}"
+            if answer.get("origin_ref"):
+                # the PBX's events will name the request (Mango's command_id)
+                return f"{CLICK_TO_CALL_PREFIX}{answer['origin_ref']}"
+        # the PBX's first event of the call claims it (crm.call._crm_call_click_to_call_claim)
+        return f"{CLICK_TO_CALL_PREFIX}{uuid.uuid4()}"

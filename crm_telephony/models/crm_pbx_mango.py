@@ -147,6 +147,7 @@ class CrmPbx(models.Model):
                 "state": "",
                 "recording_url": "",
                 "talk_seconds": None,
+                "origin_ref": str(data.get("command_id") or ""),
             }
         ]
 
@@ -250,11 +251,10 @@ class CrmPbx(models.Model):
 
     def _crm_telephony_originate_mango(self, extension, number):
         """Mango's callback command: rings `extension`, then dials `number`."""
-        return self._mango_command(
+        command_id = f"crm-{uuid.uuid4().hex}"
+        answer = self._mango_command(
             "commands/callback",
-            {
-                "command_id": f"crm-{uuid.uuid4().hex}",
-                "from": {"extension": extension},
-                "to_number": re.sub(r"\D", "", number),
-            },
+            {"command_id": command_id, "from": {"extension": extension}, "to_number": re.sub(r"\D", "", number)},
         )
+        # Mango answers no call id; the call's events carry the command's id (events/call "command_id")
+        return dict(answer, origin_ref=command_id)

@@ -279,6 +279,60 @@ class TestVendorMango(HttpCase, TestCrmTelephonyCommon):
         call = self.env["crm.call"].browse(result["call_id"])
         self.assertRecordValues(call, [{"pbx_id": self.mango.id, "partner_id": self.client.id, "direction": "out"}])
 
+        # The VPBX answers no call id; the legs of the call it makes carry the command's id
+        # (events/call "command_id"): the leg ringing the manager first, then the leg to the client.
+        # They, the summary and the recording all go to the call made at the click.
+        entry = "MzUyODbvczg4OTo0MDI="
+        ring = {
+            "entry_id": entry,
+            "call_id": "MToxMjI3NTM6NDAyOjYyODMxMTI1OTox",
+            "timestamp": 1516455000,
+            "seq": 1,
+            "call_state": "Appeared",
+            "location": "abonent",
+            "from": {"number": "74995013402"},
+            "to": {"extension": "101", "number": "sip:sales101@example.mangosip.ru"},
+            "command_id": sent["command_id"],
+        }
+        dial = {
+            **ring,
+            "call_id": "MToxMjI3NTM6NDAyOjYyODMxMTI2MDox",
+            "timestamp": 1516455004,
+            "from": {"extension": "101", "number": "sip:sales101@example.mangosip.ru"},
+            "to": {"number": "74991102914"},
+        }
+        connected = dict(dial, seq=2, call_state="Connected", timestamp=1516455009)
+        summary = {
+            "entry_id": entry,
+            "call_direction": 2,
+            "from": {"extension": "101", "number": "sip:sales101@example.mangosip.ru"},
+            "to": {"number": "74991102914"},
+            "create_time": 1516455000,
+            "forward_time": 1516455004,
+            "talk_time": 1516455009,
+            "end_time": 1516455069,
+            "entry_result": 1,
+            "disconnect_reason": 1110,
+        }
+        for kind, payload in (("call", ring), ("call", dial), ("call", connected), ("summary", summary)):
+            self.assertEqual(self.post(kind, mango_form(payload)).status_code, 200)
+        self.process()
+        self.assertEqual(self.env["crm.call"].search([("pbx_id", "=", self.mango.id)]), call)
+        self.assertRecordValues(
+            call,
+            [
+                {
+                    "external_id": entry,
+                    "direction": "out",
+                    "state": "answered",
+                    "talk_seconds": 60,
+                    "extension": "101",
+                    "partner_id": self.client.id,
+                    "user_id": self.user_salesperson.id,
+                }
+            ],
+        )
+
     def test_click_to_call_refused(self):
         """The VPBX refuses a wrong salt with result 3102: the user is told, no call is created."""
         with MangoApiServer(API_KEY, "another-salt") as api:

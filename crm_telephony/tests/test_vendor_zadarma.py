@@ -280,6 +280,64 @@ class TestVendorZadarma(HttpCase, TestCrmTelephonyCommon):
         call = self.env["crm.call"].browse(result["call_id"])
         self.assertRecordValues(call, [{"pbx_id": self.zadarma.id, "direction": "out", "extension": "101"}])
 
+        # CallBack answers no call id: Zadarma's notifications of the call it makes name their own
+        # (pbx_call_id), and that call is the one made at the click: one call, not two.
+        out = ("internal", "destination", "call_start")
+        params = {"call_start": CALL_START, "pbx_call_id": CALL_OUT, "internal": "101", "destination": "79152223344"}
+        self.assertEqual(self.notify(dict(params, event="NOTIFY_OUT_START"), out).status_code, 200)
+        end = dict(params, event="NOTIFY_OUT_END", duration="42", disposition="answered")
+        self.assertEqual(self.notify(end, out).status_code, 200)
+        self.process()
+        self.assertEqual(self.env["crm.call"].search([("pbx_id", "=", self.zadarma.id)]), call)
+        self.assertRecordValues(
+            call,
+            [
+                {
+                    "external_id": CALL_OUT,
+                    "direction": "out",
+                    "state": "answered",
+                    "talk_seconds": 42,
+                    "partner_id": self.client.id,
+                    "user_id": self.user_salesperson.id,
+                }
+            ],
+        )
+
+    def test_click_to_call_claims(self):
+        """Which click a call of the PBX belongs to: the same extension to the same number, the
+        oldest click first, within five minutes; any other outgoing call is a call of its own."""
+        with ZadarmaApiServer(KEY, SECRET) as api:
+            self.zadarma.zadarma_api_url = api.url
+            Call = self.env["crm.call"].with_user(self.user_salesperson)
+            first, second, other, stale = (
+                Call.browse(Call.action_click_to_call(number)["call_id"])
+                for number in ("+7 915 222-33-44", "8 (915) 222-33-44", "+7 916 000-11-22", "+7 917 000-11-22")
+            )
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_call SET create_date = create_date - interval '6 minutes' WHERE id = %s", (stale.id,)
+        )
+        out = ("internal", "destination", "call_start")
+
+        def start(pbx_call_id, internal, destination):
+            params = {"call_start": CALL_START, "pbx_call_id": pbx_call_id, "internal": internal,
+                      "destination": destination}  # fmt: skip
+            self.assertEqual(self.notify(dict(params, event="NOTIFY_OUT_START"), out).status_code, 200)
+
+        start("out-a", "101", "79152223344")  # the first click to this number
+        start("out-b", "102", "79152223344")  # another extension: a call of its own
+        start("out-c", "101", "79152223344")  # the second click
+        start("out-d", "101", "79170001122")  # its click is more than five minutes old
+        self.process()
+        self.env.invalidate_all()
+        self.assertEqual(self.call("out-a"), first)
+        self.assertEqual(self.call("out-c"), second)
+        self.assertNotIn(self.call("out-b"), first | second | other | stale)
+        self.assertNotIn(self.call("out-d"), first | second | other | stale)
+        self.assertTrue(other.external_id.startswith("click-to-call-"))
+        self.assertTrue(stale.external_id.startswith("click-to-call-"))
+        self.assertEqual(self.env["crm.call"].search_count([("pbx_id", "=", self.zadarma.id)]), 6)
+
     def test_click_to_call_refused(self):
         """A wrong API secret: Zadarma answers 401 and the user is told, nothing is created."""
         with ZadarmaApiServer(KEY, "another-secret") as api:
