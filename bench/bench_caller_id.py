@@ -477,7 +477,9 @@ def prewarm():
     )
     size = cr.fetchone()[0] or 0
     cr.commit()
-    say(f"Prewarmed res_partner and crm_lead with their indexes: {size / 2**20:,.0f} MB in {time.monotonic() - t0:.1f}s.")
+    say(
+        f"Prewarmed res_partner and crm_lead with their indexes: {size / 2**20:,.0f} MB in {time.monotonic() - t0:.1f}s."
+    )
 
 
 def measure(methods, lookups):

@@ -411,9 +411,7 @@ class CrmCall(models.Model):
         if not rows:
             return self.browse()
         self.env.execute_query(SQL("DELETE FROM crm_call WHERE id = %s", new_id))
-        self.env.execute_query(
-            SQL("UPDATE crm_call SET external_id = %s WHERE id = %s", event["call_id"], rows[0][0])
-        )
+        self.env.execute_query(SQL("UPDATE crm_call SET external_id = %s WHERE id = %s", event["call_id"], rows[0][0]))
         call = self.browse(rows[0][0])
         call.invalidate_recordset(["external_id"])
         _logger.info("Click-to-call %s on %s is the PBX's call %s", call.id, pbx.name, event["call_id"])
