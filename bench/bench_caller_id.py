@@ -58,6 +58,7 @@ ENV = env  # noqa: F821
 sys.path.insert(0, os.path.join(os.environ.get("CRMCTL_REPO", os.getcwd()), "bench"))
 from benchlib import (  # noqa: E402
     HOST,
+    cpu_reference,
     load,
     log_problems,
     percentile,
@@ -684,6 +685,8 @@ def main():
     say(f"Sample: {len(lookups)} lookups over {len(FORMATS)} formats + unknown numbers.")
 
     prewarm()
+    reference = cpu_reference()
+    say(f"CPU reference: {reference:.2f}s for benchlib's fixed loop.")
     for lookup in lookups[:50]:  # warm-up: code paths, plans of the shell's connection
         identify_run(ENV, lookup)
         stock_ilike_run(ENV, lookup)
@@ -709,6 +712,7 @@ def main():
 
     print()
     print(f"Caller identification on {n_partners:,} clients ({n_mobiles:,} second numbers), {db}, {load()}")
+    print(f"CPU reference (benchlib.cpu_reference): {reference:.2f}s before the lookups, {cpu_reference():.2f}s now")
     print(
         f"{'method':48} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'recall':>7} {'false':>6} {'SQL':>5} {'CPU ms':>7}"
     )

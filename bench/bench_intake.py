@@ -48,6 +48,7 @@ ENV = env  # noqa: F821
 sys.path.insert(0, os.path.join(os.environ.get("CRMCTL_REPO", os.getcwd()), "bench"))
 from benchlib import (  # noqa: E402
     HOST,
+    cpu_reference,
     load,
     log_problems,
     percentile,
@@ -374,6 +375,8 @@ def main():
     run_id = f"bi{uuid.uuid4().hex[:10]}"
     calls, expected, total = plan(run_id, extensions, known, unknown)
     say(f"Run {run_id}: {len(calls):,} calls, {total:,} events, {N_CLIENTS} clients, server workers {WORKERS}.")
+    reference = cpu_reference()
+    say(f"CPU reference: {reference:.2f}s for benchlib's fixed loop.")
 
     log_path = os.path.join(os.getcwd(), ".crmctl", f"bench-intake-{db}-server.log")
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
@@ -423,6 +426,7 @@ def main():
     print()
     options = f"--workers={WORKERS} --max-cron-threads=1" + (" --db-filter" if DB_FILTER else "")
     print(f"PBX intake on {db}: {N_CLIENTS} concurrent clients, server {options}, {load()}")
+    print(f"CPU reference (benchlib.cpu_reference): {reference:.2f}s before sending, {cpu_reference():.2f}s now")
     print(f"{'events sent':38} {len(results):>10,}   (planned {total:,} in {len(calls):,} calls)")
     print(
         f"{'acknowledged 200':38} {len(ok):>10,}   errors {len(failed)}" + (f" e.g. {failed[0][1]}" if failed else "")

@@ -33,6 +33,20 @@ def load():
     return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+def cpu_reference():
+    """Seconds this machine takes for a fixed pure-Python loop (10 million additions, best of 3): printed with the
+    results, so that numbers measured on a slower or busier machine, or on a virtual machine whose host is busy,
+    are read as such (bench/README.md records it beside the numbers)."""
+    best = float("inf")
+    for _attempt in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def percentile(values, q):
     ordered = sorted(values)
     if not ordered:
