@@ -164,7 +164,7 @@ timed("classification SQL with margin", lambda: Segment._crm_segment_compute(com
 rows = timed(
     "repeat-sale forecast, full rebuild in one statement", lambda: len(Forecast._crm_repeat_refresh(company)), runs=1
 )
-company.crm_repeat_refreshed_at = False
+env["crm.company.job"]._crm_job_write(company, "repeat", {"done_at": False})
 timed(
     "repeat-sale forecast, full rebuild in chunks of 50,000 clients",
     lambda: Forecast._crm_repeat_refresh_company(company),
@@ -172,7 +172,7 @@ timed(
 )
 cr.execute(SQL("SELECT count(*) FROM crm_repeat_forecast WHERE company_id = %s", company.id))
 say(f"  forecast rows: {cr.fetchone()[0]} for {rows} clients")
-company.crm_repeat_refreshed_at = cr.now()
+env["crm.company.job"]._crm_job_write(company, "repeat", {"done_at": cr.now()})
 # 1 % of the clients order again
 cr.execute(
     SQL(

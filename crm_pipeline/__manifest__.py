@@ -1,7 +1,7 @@
 {
     "name": "CRM Pipeline",
     "summary": "Lead pool, deal types with stage gates, stage log and the deal card, on the ERP's own records",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "CRM for Odoo contributors",

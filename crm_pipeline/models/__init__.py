@@ -21,6 +21,7 @@ from . import crm_complaint_category
 from . import crm_complaint
 from . import sale_order
 from . import res_partner_portrait
+from . import crm_company_job
 from . import res_company
 from . import res_config_settings
 from . import crm_segment

@@ -240,8 +240,9 @@ class CrmRepeatForecast(models.Model):
         progress): recompute the next chunk of clients, by partner id. Returns True while
         steps remain; the last one marks the forecast refreshed as of the rebuild's start."""
         company = company.sudo()
+        Job = self.env["crm.company.job"]
         if not company.crm_repeat_rebuild_started_at:
-            company.write({"crm_repeat_rebuild_started_at": self.env.cr.now(), "crm_repeat_rebuild_after_id": 0})
+            Job._crm_job_write(company, "repeat", {"started_at": self.env.cr.now(), "after_id": 0})
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
@@ -266,14 +267,10 @@ class CrmRepeatForecast(models.Model):
         ids = [row[0] for row in self.env.cr.fetchall()]
         if ids:
             self._crm_repeat_refresh(company, ids)
-            company.crm_repeat_rebuild_after_id = ids[-1]
+            Job._crm_job_write(company, "repeat", {"after_id": ids[-1]})
             return True
-        company.write(
-            {
-                "crm_repeat_refreshed_at": company.crm_repeat_rebuild_started_at,
-                "crm_repeat_rebuild_started_at": False,
-                "crm_repeat_rebuild_after_id": 0,
-            }
+        Job._crm_job_write(
+            company, "repeat", {"done_at": company.crm_repeat_rebuild_started_at, "started_at": False, "after_id": 0}
         )
         return False
 
@@ -299,7 +296,7 @@ class CrmRepeatForecast(models.Model):
         chunk_size = self._crm_repeat_chunk_size()
         for start in range(0, len(ids), chunk_size):
             self._crm_repeat_refresh(company, ids[start : start + chunk_size])
-        company.sudo().crm_repeat_refreshed_at = now
+        self.env["crm.company.job"]._crm_job_write(company, "repeat", {"done_at": now})
         return len(ids)
 
     @api.model

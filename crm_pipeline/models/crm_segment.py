@@ -345,9 +345,10 @@ class CrmPartnerSegment(models.Model):
         when all are measured, rank them. Starts a run when none is in progress. Returns True
         while steps remain."""
         company = company.sudo()
+        Job = self.env["crm.company.job"]
         if not company.crm_segment_run_date:
-            company.write(
-                {"crm_segment_run_date": date_ref or fields.Date.context_today(self), "crm_segment_run_after_id": 0}
+            Job._crm_job_write(
+                company, "segments", {"run_date": date_ref or fields.Date.context_today(self), "after_id": 0}
             )
         date_run = company.crm_segment_run_date
         date_from, date_to = self._crm_segment_period(company, date_run)
@@ -358,18 +359,14 @@ class CrmPartnerSegment(models.Model):
         )
         if ids:
             count = self._crm_segment_measure_chunk(company, ids, date_from, date_to, date_run)
-            company.crm_segment_run_after_id = ids[-1]
+            Job._crm_job_write(company, "segments", {"after_id": ids[-1]})
             _logger.info(
                 "Segments of company %s: %s clients measured in %.2f s", company.id, count, time.monotonic() - start
             )
         else:
             count = self._crm_segment_rank(company)
-            company.write(
-                {
-                    "crm_segment_run_date": False,
-                    "crm_segment_run_after_id": 0,
-                    "crm_segment_last_run": fields.Datetime.now(),
-                }
+            Job._crm_job_write(
+                company, "segments", {"run_date": False, "after_id": 0, "done_at": fields.Datetime.now()}
             )
             _logger.info(
                 "Segments of company %s: %s clients ranked in %.2f s", company.id, count, time.monotonic() - start
@@ -380,7 +377,8 @@ class CrmPartnerSegment(models.Model):
     @api.model
     def _crm_segment_compute(self, company, date_ref=None, chunk_size=None):
         """Classify the clients of ``company`` (all steps) in this transaction; returns their number."""
-        company.sudo().crm_segment_run_date = False  # a run left unfinished starts again
+        # a run left unfinished starts again
+        self.env["crm.company.job"]._crm_job_write(company, "segments", {"run_date": False})
         while self._crm_segment_step(company, date_ref=date_ref, chunk_size=chunk_size):
             pass
         return self.sudo().search_count([("company_id", "=", company.id)])
@@ -621,7 +619,7 @@ class CrmPartnerSegment(models.Model):
         segments = self.sudo()
         cron = self.env.ref("crm_pipeline.ir_cron_crm_segments").sudo()
         if segments._crm_segment_client_count(company) > SYNC_CLIENTS:
-            company.sudo().crm_segment_last_run = False
+            self.env["crm.company.job"]._crm_job_write(company, "segments", {"done_at": False})
             cron._trigger()
             message = _(
                 "The clients of %s are being classified in the background; the matrix is updated in a few minutes.",

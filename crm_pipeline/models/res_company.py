@@ -68,10 +68,13 @@ class ResCompany(models.Model):
         help="A client gets an XYZ class only when its first confirmed order is at least this many months "
         "before the end of the period; newer clients get an ABC class only.",
     )
-    crm_segment_last_run = fields.Datetime(string="Last Segmentation", readonly=True, copy=False)
+    # Progress of the scheduled jobs, kept in crm.company.job (one row per job: see there why) and
+    # written with crm.company.job._crm_job_write; shown here.
+    crm_job_ids = fields.One2many("crm.company.job", "company_id", string="CRM Job Progress")
+    crm_segment_last_run = fields.Datetime(string="Last Segmentation", compute="_compute_crm_job_progress")
     # a classification in progress (the scheduled job measures the clients chunk by chunk)
-    crm_segment_run_date = fields.Date(string="Segmentation Running Since", readonly=True, copy=False)
-    crm_segment_run_after_id = fields.Integer(string="Segmentation Position", readonly=True, copy=False)
+    crm_segment_run_date = fields.Date(string="Segmentation Running Since", compute="_compute_crm_job_progress")
+    crm_segment_run_after_id = fields.Integer(string="Segmentation Position", compute="_compute_crm_job_progress")
     # Repeat sales (crm.repeat.forecast)
     crm_repeat_min_orders = fields.Integer(
         string="Minimum Orders for a Forecast",
@@ -89,14 +92,17 @@ class ResCompany(models.Model):
     )
     crm_repeat_refreshed_at = fields.Datetime(
         string="Repeat-Sale Forecast Refreshed At",
-        readonly=True,
-        copy=False,
+        compute="_compute_crm_job_progress",
         help="Orders changed since then are taken into account by the next incremental refresh; empty means "
         "the next refresh rebuilds the whole forecast of the company.",
     )
     # a full rebuild of the forecast in progress (chunk by chunk)
-    crm_repeat_rebuild_started_at = fields.Datetime(string="Forecast Rebuild Started At", readonly=True, copy=False)
-    crm_repeat_rebuild_after_id = fields.Integer(string="Forecast Rebuild Position", readonly=True, copy=False)
+    crm_repeat_rebuild_started_at = fields.Datetime(
+        string="Forecast Rebuild Started At", compute="_compute_crm_job_progress"
+    )
+    crm_repeat_rebuild_after_id = fields.Integer(
+        string="Forecast Rebuild Position", compute="_compute_crm_job_progress"
+    )
 
     @api.constrains(
         "crm_segment_period_months",
@@ -125,11 +131,36 @@ class ResCompany(models.Model):
             if company.crm_repeat_reminder_days < 0:
                 raise ValidationError(_("The reminder days cannot be negative."))
 
+    @api.depends(
+        "crm_job_ids.job",
+        "crm_job_ids.done_at",
+        "crm_job_ids.started_at",
+        "crm_job_ids.run_date",
+        "crm_job_ids.after_id",
+    )
+    def _compute_crm_job_progress(self):
+        # sudo: the progress is system data, shown to whoever may read the company. Searched rather
+        # than read through crm_job_ids: crm.company.job._crm_job creates the rows in SQL.
+        rows = self.env["crm.company.job"].sudo().search([("company_id", "in", self._origin.ids)])
+        jobs = {(job.company_id.id, job.job): job for job in rows}
+        for company in self:
+            segments = jobs.get((company._origin.id, "segments"))
+            repeat = jobs.get((company._origin.id, "repeat"))
+            company.crm_segment_last_run = segments.done_at if segments else False
+            company.crm_segment_run_date = segments.run_date if segments else False
+            company.crm_segment_run_after_id = segments.after_id if segments else 0
+            company.crm_repeat_refreshed_at = repeat.done_at if repeat else False
+            company.crm_repeat_rebuild_started_at = repeat.started_at if repeat else False
+            company.crm_repeat_rebuild_after_id = repeat.after_id if repeat else 0
+
     def write(self, vals):
-        if "crm_repeat_min_orders" in vals:
-            # the forecast rows depend on the minimum: rebuild them all at the next refresh
-            vals = dict(vals, crm_repeat_refreshed_at=False, crm_repeat_rebuild_started_at=False)
-        if SEGMENT_SETTINGS & set(vals):
-            # a classification in progress would mix the old and the new settings: start it again
-            vals = dict(vals, crm_segment_run_date=False)
-        return super().write(vals)
+        res = super().write(vals)
+        Job = self.env["crm.company.job"]
+        for company in self:
+            if "crm_repeat_min_orders" in vals:
+                # the forecast rows depend on the minimum: rebuild them all at the next refresh
+                Job._crm_job_write(company, "repeat", {"done_at": False, "started_at": False, "after_id": 0})
+            if SEGMENT_SETTINGS & set(vals):
+                # a classification in progress would mix the old and the new settings: start it again
+                Job._crm_job_write(company, "segments", {"run_date": False})
+        return res

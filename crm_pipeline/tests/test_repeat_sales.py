@@ -150,6 +150,23 @@ class TestRepeatSales(SegmentsCommon):
                 [reminders[0].id],
             )
 
+    def test_progress_leaves_the_company_row_alone(self):
+        """A full rebuild chunk by chunk, then an incremental refresh: the progress goes to the
+        job's own row (crm.company.job), never to the company's."""
+        version = self._company_row_version()
+        while self.Forecast._crm_repeat_rebuild_step(self.company, chunk_size=1):
+            self.assertTrue(self.company.crm_repeat_rebuild_started_at)
+            self.assertTrue(self.company.crm_repeat_rebuild_after_id)
+        refreshed = self.company.crm_repeat_refreshed_at
+        self.assertTrue(refreshed)
+        self.assertFalse(self.company.crm_repeat_rebuild_started_at)
+        self.Forecast._crm_repeat_refresh_incremental(self.company)
+        self.assertGreaterEqual(self.company.crm_repeat_refreshed_at, refreshed)
+        self.assertEqual(self._company_row_version(), version)
+        # a new minimum (a setting, on the company) restarts the forecast from scratch
+        self.company.crm_repeat_min_orders = 4
+        self.assertFalse(self.company.crm_repeat_refreshed_at)
+
     def test_new_order_moves_the_prediction(self):
         """An order of the late client refreshes its forecast at the next run (incremental refresh)."""
         self.Forecast._crm_repeat_refresh_company(self.company)
@@ -161,7 +178,9 @@ class TestRepeatSales(SegmentsCommon):
         )
         self._orders(self.company, [(self.late, self._days_ago(1), [(self.cable, 1, 100.0)])])
         # the job refreshes a forecast older than an hour
-        self.company.crm_repeat_refreshed_at = self.company.crm_repeat_refreshed_at - timedelta(hours=2)
+        self.env["crm.company.job"]._crm_job_write(
+            self.company, "repeat", {"done_at": self.company.crm_repeat_refreshed_at - timedelta(hours=2)}
+        )
         self._run_job("crm_pipeline.ir_cron_crm_repeat_sales")
         late = self._rows(self.late)[self.env["product.category"]]
         # intervals 10, 10, 39: median 10

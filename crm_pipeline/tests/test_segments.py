@@ -39,6 +39,12 @@ class SegmentsCommon(CrmPipelineCommon):
                 return calls
         raise AssertionError(f"{xmlid} did not finish in 100 calls")
 
+    def _company_row_version(self):
+        """Where the company's row is: every UPDATE of the row moves it (a new tuple version)."""
+        self.env.flush_all()
+        self.env.cr.execute("SELECT ctid FROM res_company WHERE id = %s", [self.company.id])
+        return self.env.cr.fetchone()[0]
+
     @classmethod
     def _crm_company(cls, name):
         company = cls.env["res.company"].create({"name": name, "currency_id": cls.env.company.currency_id.id})
@@ -310,6 +316,24 @@ class TestSegments(SegmentsCommon):
         self.assertEqual(self._run_job("crm_pipeline.ir_cron_crm_segments", batch_size=4, chunk_size=4), [(0, 0)])
         self.assertEqual(Segment.search([("company_id", "=", self.company.id)]), snapshot)
         self.assertEqual(len(self._history()), 10)
+
+    def test_progress_leaves_the_company_row_alone(self):
+        """Each step's progress goes to the job's own row (crm.company.job), not to the company's:
+        an administrator saving the company, or the repeat-sale job, can neither make the
+        classification fail with a serialization error nor make it wait."""
+        Segment = self.env["crm.partner.segment"]
+        version = self._company_row_version()
+        steps = 0
+        while Segment._crm_segment_step(self.company, chunk_size=4):
+            steps += 1
+            self.assertEqual(self.company.crm_segment_run_date, self.today)
+            self.assertTrue(self.company.crm_segment_run_after_id)
+        self.assertEqual(steps, 3)  # 9 clients in chunks of 4
+        self.assertEqual(self._company_row_version(), version)
+        self.assertTrue(self.company.crm_segment_last_run)
+        self.assertFalse(self.company.crm_segment_run_date)
+        job = self.env["crm.company.job"].search([("company_id", "=", self.company.id), ("job", "=", "segments")])
+        self.assertRecordValues(job, [{"run_date": False, "after_id": 0, "done_at": self.company.crm_segment_last_run}])
 
     def test_run_restarts_on_new_settings(self):
         """A classification interrupted by a change of the settings starts again with the new ones."""
