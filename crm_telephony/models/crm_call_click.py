@@ -3,8 +3,12 @@ import uuid
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
-from .crm_call import CLICK_TO_CALL_PREFIX
+from .crm_call import CLICK_TO_CALL_CLAIM_WINDOW, CLICK_TO_CALL_PREFIX
+
+# unclaimed click-to-calls closed per run of the hourly job
+CLOSE_BATCH = 1000
 
 _logger = logging.getLogger(__name__)
 
@@ -117,3 +121,34 @@ class CrmCall(models.Model):
                 return f"{CLICK_TO_CALL_PREFIX}{answer['origin_ref']}"
         # the PBX's first event of the call claims it (crm.call._crm_call_click_to_call_claim)
         return f"{CLICK_TO_CALL_PREFIX}{uuid.uuid4()}"
+
+    @api.model
+    def _cron_close_unclaimed_click_to_calls(self):
+        """Scheduled job: a click-to-call that no event of its PBX claimed within the claim window
+        (``_crm_call_click_to_call_claim``) can no longer be claimed. It ends as failed, with the
+        reason in its result, instead of ringing forever in the lists and statistics: the manager
+        did not pick their phone up, or the PBX sends no events."""
+        self.flush_model(["direction", "state", "external_id", "create_date"])
+        ids = [
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    """
+                SELECT id FROM crm_call
+                 WHERE direction = 'out' AND state = 'ringing' AND starts_with(external_id, %s)
+                   AND create_date < (now() AT TIME ZONE 'UTC') - %s
+                 ORDER BY id
+                 LIMIT %s
+                """,
+                    CLICK_TO_CALL_PREFIX,
+                    CLICK_TO_CALL_CLAIM_WINDOW,
+                    CLOSE_BATCH + 1,
+                )
+            )
+        ]
+        calls = self.sudo().browse(ids[:CLOSE_BATCH])
+        reason = _("The telephone exchange reported no call for this click.")
+        for call in calls:
+            call.write({"state": "failed", "date_end": call.date_start, "result": call.result or reason})
+        self.env["ir.cron"]._notify_progress(done=len(calls), remaining=len(ids) - len(calls))
+        return len(calls)

@@ -338,6 +338,33 @@ class TestVendorZadarma(HttpCase, TestCrmTelephonyCommon):
         self.assertTrue(stale.external_id.startswith("click-to-call-"))
         self.assertEqual(self.env["crm.call"].search_count([("pbx_id", "=", self.zadarma.id)]), 6)
 
+    def test_unclaimed_click_to_call_closes(self):
+        """A click that no notification claimed within the window ends as failed, with the reason, by
+        the hourly job; a newer click still rings and can still be claimed."""
+        with ZadarmaApiServer(KEY, SECRET) as api:
+            self.zadarma.zadarma_api_url = api.url
+            Call = self.env["crm.call"].with_user(self.user_salesperson)
+            old, new = (
+                Call.browse(Call.action_click_to_call(number)["call_id"])
+                for number in ("+7 915 222-33-44", "+7 916 000-11-22")
+            )
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_call SET create_date = create_date - interval '6 minutes' WHERE id = %s", (old.id,)
+        )
+        self.assertEqual(self.env["crm.call"]._cron_close_unclaimed_click_to_calls(), 1)
+        self.env.invalidate_all()
+        self.assertRecordValues(
+            old | new,
+            [
+                {"state": "failed", "date_end": old.date_start, "talk_seconds": 0},
+                {"state": "ringing", "date_end": False, "talk_seconds": 0},
+            ],
+        )
+        self.assertIn("no call", old.result)
+        self.assertFalse(new.result)
+        self.assertEqual(self.env["crm.call"]._cron_close_unclaimed_click_to_calls(), 0)
+
     def test_click_to_call_refused(self):
         """A wrong API secret: Zadarma answers 401 and the user is told, nothing is created."""
         with ZadarmaApiServer(KEY, "another-secret") as api:
