@@ -72,6 +72,24 @@ def new_number():
     return f"+7 {digits[:3]} {digits[3:6]}-{digits[6:8]}-{digits[8:]}", f"+7{digits}"
 
 
+def deliver_together(server, pbx, events):
+    """Post each event in its own request, all at the same moment (one thread each, released together);
+    returns the HTTP statuses."""
+    barrier = threading.Barrier(len(events))
+    statuses = []
+
+    def deliver(event):
+        barrier.wait(timeout=30)
+        statuses.append(post_events(server, pbx, [event])[0])
+
+    threads = [threading.Thread(target=deliver, args=(event,)) for event in events]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return statuses
+
+
 def odoo_datetime(epoch):
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
@@ -324,19 +342,7 @@ def test_c_concurrent_events_of_one_call(server, admin, pbx, client):
             "recording_url": "https://pbx.example.com/r.mp3",
         },
     ]
-    barrier = threading.Barrier(len(events))
-    statuses = []
-
-    def deliver(event):
-        barrier.wait(timeout=30)
-        statuses.append(post_events(server, pbx, [event])[0])
-
-    threads = [threading.Thread(target=deliver, args=(event,)) for event in events]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert statuses == [200] * 4
+    assert deliver_together(server, pbx, events) == [200] * 4
     assert wait_processed(admin, pbx, [call_id]) == ["done"] * 4
     call = read_call(admin, pbx, call_id)
     assert (call["state"], call["wait_seconds"], call["talk_seconds"]) == ("answered", 4, 60)
@@ -485,19 +491,7 @@ def test_e_click_to_call_then_the_pbxs_concurrent_events_give_one_call(server, a
         {"event": "end", "call_id": call_id, "direction": "out", "number": client["e164"][1:],
          "extension": extension, "timestamp": start + 97, "state": "answered"},
     ]  # fmt: skip
-    barrier = threading.Barrier(len(events))
-    statuses = []
-
-    def deliver(event):
-        barrier.wait(timeout=30)
-        statuses.append(post_events(server, pbx, [event])[0])
-
-    threads = [threading.Thread(target=deliver, args=(event,)) for event in events]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert statuses == [200] * len(events)
+    assert deliver_together(server, pbx, events) == [200] * len(events)
     assert wait_processed(admin, pbx, [call_id]) == ["done"] * len(events)
     call = read_call(admin, pbx, call_id)
     assert call["id"] == result["call_id"]
