@@ -59,6 +59,8 @@ sys.path.insert(0, os.path.join(os.environ.get("CRMCTL_REPO", os.getcwd()), "ben
 from benchlib import (  # noqa: E402
     HOST,
     cpu_reference,
+    cpu_seconds,
+    cpu_used,
     load,
     log_problems,
     percentile,
@@ -575,20 +577,6 @@ def stock_match(lookup, ids):
 # ---------------------------------------------------------------- routing over HTTP
 
 
-def cpu_seconds(pid, db):
-    """CPU seconds (user + system) used so far by the server process and by its PostgreSQL backends."""
-    odoo_cpu = sum(psutil.Process(pid).cpu_times()[:2])
-    ENV.cr.rollback()  # a fresh statistics snapshot
-    ENV.cr.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND application_name = %s", (db, f"odoo-{pid}"))
-    backends = {}
-    for (backend,) in ENV.cr.fetchall():
-        try:
-            backends[backend] = sum(psutil.Process(backend).cpu_times()[:2])
-        except psutil.NoSuchProcess:
-            pass
-    return odoo_cpu, backends
-
-
 def route_phase(lookups, pbx, managers, db_filter=False):
     token, secret = pbx.sudo().webhook_token, pbx.sudo().hmac_secret
     extension_of = {line.user_id.id: line.extension for line in pbx.extension_ids}
@@ -618,7 +606,7 @@ def route_phase(lookups, pbx, managers, db_filter=False):
 
         for lookup in lookups[:50]:  # warm-up: registry, caches, code paths
             call(lookup["number"])
-        cpu_start = cpu_seconds(server.pid, ENV.cr.dbname)
+        cpu_start = cpu_seconds(ENV.cr, [server.pid], ENV.cr.dbname, [f"odoo-{server.pid}"])
         deadline = time.monotonic() + PHASE_SECONDS
         for lookup in (lookups * (N_ROUTE // len(lookups) + 1))[:N_ROUTE]:
             if time.monotonic() > deadline:
@@ -635,12 +623,11 @@ def route_phase(lookups, pbx, managers, db_filter=False):
             expected = extension_of.get(user_id) or QUEUE_EXTENSION
             if answer.get("extension") != expected:
                 wrong += 1
-        cpu_end = cpu_seconds(server.pid, ENV.cr.dbname)
+        cpu_end = cpu_seconds(ENV.cr, [server.pid], ENV.cr.dbname, [f"odoo-{server.pid}"])
     finally:
         stop_server(server)
     n = max(len(times), 1)
-    odoo_ms = 1000 * (cpu_end[0] - cpu_start[0]) / n
-    pg_ms = 1000 * sum(cpu - cpu_start[1].get(pid, 0.0) for pid, cpu in cpu_end[1].items()) / n
+    odoo_ms, pg_ms = (1000 * seconds / n for seconds in cpu_used(cpu_start, cpu_end))
     return {
         "n": len(times),
         "ms": stats_ms(times),

@@ -36,8 +36,6 @@ import time
 import uuid
 from queue import Empty
 
-import psutil
-
 from odoo import Command
 
 if "env" not in globals():
@@ -49,6 +47,8 @@ sys.path.insert(0, os.path.join(os.environ.get("CRMCTL_REPO", os.getcwd()), "ben
 from benchlib import (  # noqa: E402
     HOST,
     cpu_reference,
+    cpu_seconds,
+    cpu_used,
     load,
     log_problems,
     percentile,
@@ -191,36 +191,6 @@ def worker_pids(log_path):
             if match:
                 pids["http" if match.group(1) == "HTTP" else "cron"].append(int(match.group(2)))
     return pids
-
-
-def cpu_seconds(pids, db, backend_names):
-    """CPU seconds (user + system) used so far by these Odoo processes, and by the PostgreSQL backends whose
-    application_name is one of backend_names (the workers inherit the master's "odoo-<pid>")."""
-    odoo_cpu = 0.0
-    for pid in pids:
-        try:
-            times = psutil.Process(pid).cpu_times()
-            odoo_cpu += times.user + times.system
-        except psutil.NoSuchProcess:
-            pass
-    ENV.cr.rollback()  # a fresh statistics snapshot
-    ENV.cr.execute(
-        "SELECT pid FROM pg_stat_activity WHERE datname = %s AND application_name = ANY(%s)",
-        (db, backend_names),
-    )
-    backends = {}
-    for (pid,) in ENV.cr.fetchall():
-        try:
-            times = psutil.Process(pid).cpu_times()
-            backends[pid] = times.user + times.system
-        except psutil.NoSuchProcess:
-            pass
-    return odoo_cpu, backends
-
-
-def cpu_used(before, after):
-    """(Odoo, PostgreSQL) CPU seconds between two cpu_seconds() snapshots."""
-    return after[0] - before[0], sum(cpu - before[1].get(pid, 0.0) for pid, cpu in after[1].items())
 
 
 # ---------------------------------------------------------------- send
@@ -391,7 +361,7 @@ def main():
         def snapshot():
             pids = worker_pids(log_path)
             names = [f"odoo-{pid}" for pid in [server.pid, *pids["http"], *pids["cron"]]]
-            return {kind: cpu_seconds(pids[kind], db, names if kind == "http" else []) for kind in pids}
+            return {kind: cpu_seconds(ENV.cr, pids[kind], db, names if kind == "http" else []) for kind in pids}
 
         cpu_start = snapshot()
         say(f"Sending ({load()}) ...")

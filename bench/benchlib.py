@@ -19,6 +19,8 @@ import time
 import urllib.error
 import urllib.request
 
+import psutil
+
 import odoo
 
 HOST = "127.0.0.1"  # the only host a benchmark ever sends a request to
@@ -112,3 +114,34 @@ def signed_headers(secret, payload):
     timestamp = str(int(time.time()))
     signature = hmac.new(secret.encode(), timestamp.encode() + b"." + payload, hashlib.sha256).hexdigest()
     return {"X-Crm-Timestamp": timestamp, "X-Crm-Signature": signature}
+
+
+def cpu_seconds(cr, pids, db, backend_names):
+    """CPU seconds (user + system) used so far by these Odoo processes, and by the PostgreSQL backends of ``db``
+    whose application_name is one of backend_names (Odoo names them "odoo-<pid>"; workers inherit the master's).
+    Rolls ``cr`` back, for a fresh statistics snapshot."""
+    odoo_cpu = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+            odoo_cpu += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    cr.rollback()
+    cr.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = %s AND application_name = ANY(%s)",
+        (db, list(backend_names)),
+    )
+    backends = {}
+    for (pid,) in cr.fetchall():
+        try:
+            times = psutil.Process(pid).cpu_times()
+            backends[pid] = times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return odoo_cpu, backends
+
+
+def cpu_used(before, after):
+    """(Odoo, PostgreSQL) CPU seconds between two cpu_seconds() snapshots."""
+    return after[0] - before[0], sum(cpu - before[1].get(pid, 0.0) for pid, cpu in after[1].items())
