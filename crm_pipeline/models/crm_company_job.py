@@ -35,8 +35,12 @@ class CrmCompanyJob(models.Model):
 
     @api.model
     def _crm_job(self, company, job):
-        """The progress row of ``job`` for ``company`` (as superuser), created if needed: an
+        """The progress row of ``job`` for ``company`` (as superuser), created the first time with an
         upsert, so that two transactions creating it at once do not collide."""
+        domain = [("company_id", "=", company.id), ("job", "=", job)]
+        row = self.sudo().search(domain)
+        if row:
+            return row
         self.env.execute_query(
             SQL(
                 """
@@ -49,10 +53,9 @@ class CrmCompanyJob(models.Model):
                 uid=self.env.uid,
             )
         )
-        row = self.sudo().search([("company_id", "=", company.id), ("job", "=", job)])
         # the one2many of the company does not know of a row made in SQL
         company.invalidate_recordset(["crm_job_ids"])
-        return row
+        return self.sudo().search(domain)
 
     @api.model
     def _crm_job_write(self, company, job, vals):
